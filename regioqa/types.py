@@ -1,0 +1,189 @@
+"""The small typed objects that flow through regioqa.
+
+Data flows one way: ``Article -> Chunk -> Hit -> Answer`` and ``Article -> Summary``.
+Every object carries its article id and character offsets into ``Article.text`` (the body),
+so ``article.text[x.start:x.end] == x.text`` holds for chunks, sentences and answers.
+
+>>> a = Article(id="a1", title="标题", text="第一句。第二句。")
+>>> s = Span(0, 4)
+>>> a.text[s.start:s.end]
+'第一句。'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` into an article's body text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start <= self.end):
+            raise ValueError(f"bad span [{self.start}, {self.end})")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section heading inside an article; ``start`` is the body offset where its text begins."""
+
+    heading: str
+    start: int
+
+
+@dataclass(slots=True)
+class Article:
+    """One news article. ``text`` is the body; offsets everywhere index into it."""
+
+    id: str
+    title: str
+    text: str
+    byline: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    paragraphs: list[Span] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Article:
+        d = dict(d)
+        d["sections"] = [Section(**s) for s in d.get("sections") or []]
+        d["paragraphs"] = [Span(**p) for p in d.get("paragraphs") or []]
+        known = {f for f in cls.__dataclass_fields__}
+        extra = {k: d.pop(k) for k in list(d) if k not in known}
+        if extra:
+            d.setdefault("meta", {}).update(extra)
+        return cls(**d)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of an article body."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrieval unit: whole sentences packed under a token budget.
+
+    ``chunk_id`` is ``f"{article_id}#{index}"``.
+    """
+
+    article_id: str
+    chunk_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk with its score and the retriever that found it.
+
+    ``retriever`` is ``"dense"``, ``"bm25"`` or ``"hybrid"``; ``scores`` keeps each
+    retriever's own score (or rank) for inspection.
+    """
+
+    chunk: Chunk
+    score: float
+    retriever: str
+    rank: int
+    article_title: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+    @property
+    def start(self) -> int:
+        return self.chunk.start
+
+    @property
+    def end(self) -> int:
+        return self.chunk.end
+
+
+NO_TRANSLATOR = "[no translator]"
+"""Marker used in English fields when no translator is configured; never invented text."""
+
+
+@dataclass(slots=True)
+class Answer:
+    """An extracted answer span. ``article.text[start:end] == text``.
+
+    An abstention ("the articles do not answer this") is :meth:`Answer.abstain`:
+    ``is_no_answer`` is true and ``text`` is empty.
+    """
+
+    text: str
+    score: float
+    article_id: str
+    article_title: str
+    start: int
+    end: int
+    sentence: Sentence | None = None
+    chunk_id: str | None = None
+    text_en: str | None = None
+    sentence_en: str | None = None
+    is_no_answer: bool = False
+    no_answer_score: float | None = None
+
+    @classmethod
+    def abstain(cls, score: float, no_answer_score: float | None = None) -> Answer:
+        return cls(text="", score=score, article_id="", article_title="", start=0, end=0,
+                   is_no_answer=True, no_answer_score=no_answer_score)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySentence:
+    """One English summary sentence aligned with its Chinese source sentence."""
+
+    zh: str
+    en: str
+    start: int
+    end: int
+    numbers_ok: bool = True
+
+
+@dataclass(slots=True)
+class Summary:
+    """An English summary of one article (or a digest, with ``article_id == "*"``)."""
+
+    article_id: str
+    title: str
+    title_en: str
+    sentences: list[SummarySentence]
+    method: str
+    error: str | None = None
+
+    @property
+    def text_en(self) -> str:
+        return " ".join(s.en for s in self.sentences)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["text_en"] = self.text_en
+        return d
