@@ -345,4 +345,4 @@ def load_glossary_reverse() -> dict[str, list[str]]:
     rev: dict[str, list[str]] = defaultdict(list)
     for zh, e in load_glossary().items():
         rev[normalize_english(e.en)].append(zh)
-    return dict(rev)
+    return {k: sorted(v, key=len) for k, v in rev.items()}  # shortest (base) form first
