@@ -38,6 +38,10 @@ class EmbedConfig:
     dtype: str = "float32"
     quantize: str | None = None  # None or "int8" (dynamic quantisation)
     cache_dir: str | None = None  # on-disk embedding cache; None -> <models_dir>/embed-cache
+    cache: bool = True  # use the on-disk embedding cache
+    pooling: str | None = None  # "mean" or "cls"; None -> what the model family needs
+    query_prefix: str | None = None  # None -> model family default ("query: " for e5)
+    passage_prefix: str | None = None  # None -> model family default ("passage: " for e5)
 
 
 @dataclass
@@ -50,6 +54,17 @@ class RetrieveConfig:
     ann_threshold: int = 50_000  # collections larger than this use an approximate (HNSW) index
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
+    dense_index: str = "auto"  # "auto" (exact up to ann_threshold, then `ann`), "flat", "hnsw" or "ivf"
+    ann: str = "hnsw"  # approximate index used above ann_threshold: "hnsw" or "ivf"
+    hnsw_ef_construction: int = 80
+    ivf_nlist: int | None = None  # None -> about 4*sqrt(n)
+    ivf_nprobe: int = 32
+    bm25_tokens: str = "bigram"  # "bigram" (Han bigrams), "jieba" (words) or "both"
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    candidates: int = 50  # per-retriever depth fed into fusion and the re-ranker
+    expand_english: bool = True  # English questions also search BM25 via en->zh dictionary expansion
+    expansion_weight: float = 0.5  # RRF weight of that expanded BM25 run
 
 
 @dataclass
