@@ -204,23 +204,33 @@ class Chunker:
         return units
 
     def _pack(self, units: Sequence[tuple[Span, int]]) -> list[tuple[int, int]]:
-        """Greedy packing into index ranges ``[i, j)`` of ``units`` with sentence overlap."""
+        """Greedy packing into index ranges ``[i, j)`` of ``units`` with sentence overlap.
+
+        In character mode the whitespace between sentences counts too, so ``len(chunk.text)``
+        never exceeds the budget.
+        """
         budget = self.config.max_tokens
         overlap = self.config.overlap_sentences
-        ranges: list[tuple[int, int]] = []
+        char_mode = self.count_tokens is None
         n = len(units)
+        # cost[j]: what unit j adds after unit j-1 (its tokens, plus the gap in character mode)
+        cost = [u[1] for u in units]
+        if char_mode:
+            for j in range(1, n):
+                cost[j] += units[j][0].start - units[j - 1][0].end
+        ranges: list[tuple[int, int]] = []
         i = 0
         while i < n:
             total = units[i][1]
             j = i + 1
-            while j < n and total + units[j][1] <= budget:
-                total += units[j][1]
+            while j < n and total + cost[j] <= budget:
+                total += cost[j]
                 j += 1
             ranges.append((i, j))
             if j >= n:
                 break
             ov = min(overlap, j - i - 1)
-            while ov > 0 and sum(u[1] for u in units[j - ov:j + 1]) > budget:
+            while ov > 0 and units[j - ov][1] + sum(cost[j - ov + 1:j + 1]) > budget:
                 ov -= 1
             i = j - ov
         return ranges
@@ -235,18 +245,20 @@ class Chunker:
         chunks: list[Chunk] = []
         for i, j in ranges:
             start, end = units[i][0].start, units[j - 1][0].end
-            if chunks and end - start < self.config.min_chars and start >= chunks[-1].start:
-                prev = chunks.pop()  # merge a too-short tail into its predecessor
-                start = prev.start
+            if chunks and end - start < self.config.min_chars and self._fits(text[chunks[-1].start:end]):
+                start = chunks.pop().start  # merge a too-short chunk into its predecessor
             k = len(chunks)
             chunks.append(Chunk(article.id, f"{article.id}#{k}", k, start, end, text[start:end]))
         return chunks
+
+    def _fits(self, chunk_text: str) -> bool:
+        return self._count([chunk_text])[0] <= self.config.max_tokens
 
     def _verify(self, text: str, units: Sequence[tuple[Span, int]],
                 ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Re-count packed chunks; split any multi-unit chunk the tokenizer finds over budget."""
         budget = self.config.max_tokens
-        for _ in range(8):
+        while True:  # terminates: every round splits at least one multi-unit range
             counts = self._count([text[units[i][0].start:units[j - 1][0].end] for i, j in ranges])
             if all(c <= budget or j - i == 1 for c, (i, j) in zip(counts, ranges, strict=True)):
                 return ranges
@@ -258,4 +270,3 @@ class Chunker:
                 else:
                     new.append((i, j))
             ranges = new
-        return ranges
