@@ -68,7 +68,7 @@ def _jieba_words(run: str) -> list[str]:
     if not getattr(_jieba_words, "_quiet", False):
         jieba.setLogLevel(logging.WARNING)
         _jieba_words._quiet = True  # type: ignore[attr-defined]
-    return [w for w in jieba.lcut(run, HMM=False) if w.strip()]
+    return [w for w in jieba.lcut_for_search(run, HMM=False) if w.strip()]
 
 
 def tokenize(text: str, scheme: str = "bigram", normalized: bool = False) -> list[str]:

@@ -1,10 +1,103 @@
-"""CLI commands for this stage (see regioqa.cli)."""
+"""``regioqa index build|info`` and ``regioqa search``.
+
+regioqa index build corpus/ --out index/
+regioqa search "呼和浩特科技创新发展指数排名第几？" --index index/ -k 5
+regioqa search "How many member units does the dairy centre have?" --index index/ --json
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .common import ConfigOpt, SetOpt, load_config
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
-    return None
+    """Add ``index build``, ``index info`` and ``search`` to ``app``."""
+    index_app = typer.Typer(no_args_is_help=True, help="Build and inspect the retrieval index.")
+
+    @index_app.command("build")
+    def build(
+        corpus: Annotated[
+            list[Path], typer.Argument(help="Corpus files or folders (.txt, .jsonl, page dumps)")
+        ],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Index directory (replaced atomically)")],
+        full: Annotated[
+            bool, typer.Option("--full", help="Re-embed everything (ignore the existing index)")
+        ] = False,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT."""
+        from ..corpus import load_articles
+        from ..embed import Embedder
+        from ..index import Index
+
+        cfg = load_config(config, sets)
+        articles = load_articles(corpus)
+        embedder = Embedder(cfg.embed.model, cfg.embed)
+        idx = Index.build(articles, embedder, cfg, previous=None if full else out)
+        idx.save(out)
+        typer.echo(f"index: {idx.build_stats}")
+        typer.echo(f"wrote {out} ({idx.dense.kind} dense index, {idx.lexical.scheme} BM25)")
+
+    @index_app.command("info")
+    def info(index: Annotated[Path, typer.Argument(help="Index directory")]) -> None:
+        """Print an index's manifest (without the file list)."""
+        from ..index import read_manifest
+
+        m = read_manifest(index)
+        m = {k: v for k, v in m.items() if k != "files"}
+        typer.echo(json.dumps(m, ensure_ascii=False, indent=2))
+
+    app.add_typer(index_app, name="index")
+
+    @app.command("search")
+    def search(
+        query: Annotated[str, typer.Argument(help="Question or keywords (Chinese or English)")],
+        index: Annotated[Path, typer.Option("--index", "-i", help="Index directory")],
+        k: Annotated[int, typer.Option("-k", "--top-k", help="Number of chunks to return")] = 5,
+        mode: Annotated[
+            str | None, typer.Option("--mode", "-m", help="dense, bm25 or hybrid (default: config)")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON")] = False,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Search an index built with ``regioqa index build``."""
+        from ..index import Index
+
+        cfg = load_config(config, sets)
+        idx = Index.load(index, config=cfg)
+        hits = idx.search(query, k=k, mode=mode)
+        if as_json:
+            rows = [
+                {
+                    "rank": h.rank,
+                    "score": h.score,
+                    "retriever": h.retriever,
+                    "scores": h.scores,
+                    "article_id": h.article_id,
+                    "article_title": h.article_title,
+                    "chunk_id": h.chunk.chunk_id,
+                    "start": h.start,
+                    "end": h.end,
+                    "text": h.chunk.text,
+                }
+                for h in hits
+            ]
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        if not hits:
+            typer.echo("no results")
+        for h in hits:
+            snippet = h.chunk.text.replace("\n", " ")
+            snippet = snippet[:120] + ("…" if len(snippet) > 120 else "")
+            typer.echo(
+                f"{h.rank}. [{h.score:.4f}] {h.article_title} ({h.chunk.chunk_id} {h.start}-{h.end})\n"
+                f"   {snippet}"
+            )
