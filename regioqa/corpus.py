@@ -520,12 +520,13 @@ def _read_text(path: Path, col: _Collector) -> str | None:
     return text
 
 
-def _load_file(path: Path, col: _Collector) -> list[Article]:
+def _load_file(path: Path, col: _Collector) -> list[tuple[Article, int | None]]:
+    """Articles of one file, each with the line it starts on (jsonl) or None."""
     text = _read_text(path, col)
     if text is None:
         return []
     if path.suffix == ".jsonl":
-        out = []
+        out: list[tuple[Article, int | None]] = []
         for no, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
@@ -536,18 +537,17 @@ def _load_file(path: Path, col: _Collector) -> list[Article]:
                 continue
             art = _article_from_record(rec, f"{path.stem}-{no}", path, no, col)
             if art is not None:
-                art.meta.setdefault("source_line", no)
-                out.append(art)
+                out.append((art, no))
         if not out:
             col.add(path, None, "no usable records", level="warn")
         return out
     if is_page_dump(text):
-        return parse_page_dump(text, path.stem, str(path), col)
+        return [(a, None) for a in parse_page_dump(text, path.stem, str(path), col)]
     art = parse_plain_text(text, path.stem)
     if not art.text:
         col.add(path, 1, "title line but no body text; skipped")
         return []
-    return [art]
+    return [(art, None)]
 
 
 def _expand(paths: Iterable[str | Path], col: _Collector) -> list[Path]:
@@ -582,8 +582,7 @@ def load_corpus(paths: Iterable[str | Path], strict: bool = False) -> tuple[list
     for f in _expand(paths, col):
         arts = _load_file(f, col)
         kept = 0
-        for a in arts:
-            line = a.meta.get("source_line")
+        for a, line in arts:
             where = f"{f}:{line}" if line else str(f)
             if a.id in seen:
                 col.add(f, line, f"duplicate id {a.id!r} (first at {seen[a.id]}); skipped")
