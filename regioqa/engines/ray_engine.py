@@ -1,0 +1,279 @@
+"""Batch summaries and index building on Ray: the same work as the single-machine path, spread over
+model-holding actors.
+
+Ray Data holds the article records; ``map_batches`` with a callable class runs them through a pool of
+``num_workers`` actors, each of which builds its models once (through the same factory the
+single-machine path uses) and then handles batch after batch. The driver receives the results in
+corpus order and writes them exactly as the single-machine path does: summaries go through the same
+:class:`regioqa.io.JsonlAppender` with the same record format (articles already in the output are
+skipped, so a rerun after a crash resumes; bad articles become error records), and an index is
+assembled and saved by :class:`regioqa.index.Index` itself. A worker that dies mid-run is restarted
+and its batch retried (``max_restarts`` / ``max_task_retries``).
+
+Ray is an optional extra (``pip install 'regioqa[ray]'``). With no ``address`` a local Ray instance is
+started (and shut down afterwards); ``address="auto"`` or ``"ray://head:10001"`` joins a cluster.
+
+>>> from regioqa.dense import HashingEmbedder                                  # doctest: +SKIP
+>>> opts = RayOptions(num_workers=2)                                          # doctest: +SKIP
+>>> index = build_index_ray(articles, lambda: HashingEmbedder(dim=64), options=opts)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+import json
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, RegioQAError
+from ..types import Article, Chunk
+
+INSTALL_HINT = "pip install 'regioqa[ray]'"
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+# A factory builds, inside each worker, the function that turns a batch of articles into one
+# JSON-able result per article. It must be picklable (a module-level function or a functools.partial).
+ProcessorFactory = Callable[[], Callable[[list[Article]], list[dict[str, Any]]]]
+
+
+def import_ray() -> Any:
+    """Import Ray (with Ray Data), or raise a :class:`RegioQAError` that says how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as e:
+        raise RegioQAError(f"the Ray engine needs the optional extra, which is not installed ({e}); "
+                           f"install it with: {INSTALL_HINT}") from e
+    return ray
+
+
+@dataclass
+class RayOptions:
+    """How to run on Ray.
+
+    ``address``: None starts a local instance with ``max(2, num_workers)`` CPUs; otherwise a cluster
+    address (``"auto"``, ``"ray://host:10001"``). ``num_workers``: actors, each holding its own models
+    and one CPU. ``batch_size``: articles per batch (and per Ray Data block, the unit of retry).
+    ``max_retries``: restarts of a dead actor and retries of its batch before the run fails.
+    """
+
+    address: str | None = None
+    num_workers: int = 2
+    batch_size: int = 8
+    max_retries: int = 3
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.num_workers < 1:
+            raise InputError(f"--num-workers must be >= 1, got {self.num_workers}")
+        if self.batch_size < 1:
+            raise InputError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.max_retries < 0:
+            raise InputError(f"max_retries must be >= 0, got {self.max_retries}")
+
+
+@contextmanager
+def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
+    """Yield the ``ray`` module, connected. Reuses a connection that is already up; otherwise connects
+    (or starts a local instance) and shuts down on exit only what it started."""
+    options = options or RayOptions()
+    ray = import_ray()
+    started = False
+    if not ray.is_initialized():
+        if options.address:
+            try:
+                ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise RegioQAError(f"cannot connect to the Ray cluster at {options.address!r}: {e}") from e
+        else:
+            env = {"PYTHONPATH": os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH"))
+                                                 if p)}
+            ray.init(num_cpus=max(2, options.num_workers), include_dashboard=False, log_to_driver=False,
+                     runtime_env={"env_vars": env})
+        started = True
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+class _ArticleWorker:
+    """The Ray Data callable class: builds its processor (loads its models) once per actor."""
+
+    def __init__(self, factory: ProcessorFactory) -> None:
+        self._process = factory()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        articles = [Article.from_dict(json.loads(s)) for s in batch["article"]]
+        results = self._process(articles)
+        if len(results) != len(articles):
+            raise RuntimeError(f"processor returned {len(results)} results for {len(articles)} articles")
+        return {"id": [str(i) for i in batch["id"]],
+                "result": [json.dumps(r, ensure_ascii=False) for r in results]}
+
+
+def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
+                 options: RayOptions | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run ``factory()``'s processor over ``articles`` on Ray; yield ``(article_id, result)`` in input
+    order as results arrive. Must run inside :func:`ray_session`."""
+    options = options or RayOptions()
+    if not articles:
+        return
+    import ray
+    import ray.data
+
+    items = [{"id": a.id, "article": json.dumps(a.to_dict(), ensure_ascii=False)} for a in articles]
+    ctx = ray.data.DataContext.get_current()
+    saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.print_on_execution_start)
+    ctx.execution_options.preserve_order = True  # records come back in corpus order, like the local path
+    ctx.enable_progress_bars = False  # the driver shows its own tqdm bar
+    ctx.print_on_execution_start = False
+    try:
+        ds = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / options.batch_size))
+        ds = _map_with_retries(ds, factory, options)
+        for row in ds.iter_rows():
+            yield str(row["id"]), json.loads(row["result"])
+    except ray.exceptions.RayError as e:
+        raise RegioQAError(f"the Ray run failed: {_first_line(e)}; finished work is kept, rerun to "
+                           "resume") from e
+    finally:
+        ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.print_on_execution_start = saved
+
+
+def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions) -> Any:
+    """``map_batches`` over an actor pool whose dead actors are restarted and their batches retried,
+    at most ``options.max_retries`` times (Ray Data's own default retries forever)."""
+    import ray.data
+
+    kwargs: dict[str, Any] = dict(fn_constructor_args=(factory,), batch_size=options.batch_size,
+                                  batch_format="numpy", num_cpus=1,
+                                  compute=ray.data.ActorPoolStrategy(size=options.num_workers))
+    retries = {"max_restarts": options.max_retries, "max_task_retries": options.max_retries}
+    with warnings.catch_warnings():
+        # Ray >= 2.60 flags extra remote args as deprecated, yet documents them as the way to bound
+        # actor restarts; where they are gone, Ray Data's unbounded restarts apply.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return ds.map_batches(_ArticleWorker, **kwargs, **retries)
+        except TypeError:
+            return ds.map_batches(_ArticleWorker, **kwargs)
+
+
+def _first_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
+
+
+def encode_vectors(v: np.ndarray) -> dict[str, Any]:
+    """float32 array -> JSON-able dict (exact round trip through :func:`decode_vectors`)."""
+    v = np.ascontiguousarray(v, dtype=np.float32)
+    return {"shape": list(v.shape), "b64": base64.b64encode(v.tobytes()).decode("ascii")}
+
+
+def decode_vectors(d: dict[str, Any]) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(d["b64"]), dtype=np.float32).reshape(d["shape"]).copy()
+
+
+# -- index building ----------------------------------------------------------------------------------
+def _index_processor(make_embedder: Callable[[], Any], chunk_config: Any, reusable: frozenset[str]
+                     ) -> Callable[[list[Article]], list[dict[str, Any]]]:
+    """Worker side of :func:`build_index_ray`: chunk each article exactly as ``Index.build`` does
+    and embed, in one call per batch, the chunks whose vectors the previous index cannot lend."""
+    from ..index import _sha256_text
+    from ..text import Chunker
+
+    embedder = make_embedder()
+    chunker = Chunker(chunk_config, count_tokens=embedder.count_tokens)
+
+    def run(articles: list[Article]) -> list[dict[str, Any]]:
+        per_article = [chunker.run(a) for a in articles]
+        todo = [[c.text for c in chunks if _sha256_text(c.text) not in reusable] for chunks in per_article]
+        texts = [t for ts in todo for t in ts]
+        vectors = np.asarray(embedder.embed_passages(texts), np.float32) if texts else None
+        out, i = [], 0
+        for chunks, ts in zip(per_article, todo, strict=True):
+            v = vectors[i:i + len(ts)] if vectors is not None else np.zeros((0, 0), np.float32)
+            out.append({"chunks": [dataclasses.asdict(c) for c in chunks], "texts": ts,
+                        "vectors": encode_vectors(v)})
+            i += len(ts)
+        return out
+
+    return run
+
+
+class _Precomputed:
+    """Chunks and vectors computed by the Ray workers, handed to ``Index.build`` as its chunker and
+    embedder, so the driver assembles (and later saves) the index with the single-machine code.
+    Anything the workers did not compute (queries, a text no worker embedded) goes to the wrapped
+    local embedder, which loads lazily; ``misses`` counts such texts."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._chunks: dict[str, list[Chunk]] = {}
+        self._vectors: dict[str, np.ndarray] = {}
+        self.misses = 0
+
+    def add(self, article_id: str, result: dict[str, Any]) -> None:
+        self._chunks[article_id] = [Chunk(**c) for c in result["chunks"]]
+        if result["texts"]:
+            self._vectors.update(zip(result["texts"], decode_vectors(result["vectors"]), strict=True))
+
+    # ChunkerLike
+    def run(self, article: Article) -> list[Chunk]:
+        return self._chunks[article.id]
+
+    # EmbedderLike
+    def __getattr__(self, name: str) -> Any:  # fingerprint, dim, embed_queries, count_tokens ...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._embedder, name)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self.misses += len(missing)
+            self._vectors.update(zip(missing, self._embedder.embed_passages(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self._embedder.dim), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any], config: Any = None,
+                    options: RayOptions | None = None, *, previous: Any = None) -> Any:
+    """Build a :class:`regioqa.index.Index` with chunking and embedding done by Ray actors.
+
+    ``make_embedder`` is a picklable factory for the embedder the single-machine path uses
+    (``functools.partial(Embedder, cfg.embed.model, cfg.embed)``); each actor calls it once.
+    ``previous`` (an index or its directory) lends vectors of unchanged chunks, as in ``Index.build``.
+    The driver then runs ``Index.build`` itself over the workers' chunks and vectors, so the result
+    (chunks, vectors, manifest, ``build_stats``) and its ``save`` are those of the local engine.
+    """
+    from tqdm.auto import tqdm
+
+    from ..config import Config
+    from ..index import Index, _previous_vectors
+
+    config = config or Config()
+    options = options or RayOptions()
+    pre = _Precomputed(make_embedder())
+    articles = list(articles)
+    reusable, _, _ = _previous_vectors(previous, pre.fingerprint)
+    factory = functools.partial(_index_processor, make_embedder, config.chunk, frozenset(reusable))
+    with ray_session(options):
+        with tqdm(total=len(articles), desc="chunk+embed (ray)", unit="article",
+                  disable=not options.progress) as bar:
+            for article_id, result in map_articles(articles, factory, options):
+                pre.add(article_id, result)
+                bar.update()
+    return Index.build(articles, pre, config, previous=previous, chunker=pre, show_progress=False)

@@ -1,0 +1,127 @@
+"""The Ray engine gives what the single-machine path gives, survives dying workers and resumes.
+
+One local two-CPU Ray instance serves the whole module (``ray_local``); fakes defined here are
+shipped to the workers by value.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import functools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import ray  # the dev extra installs ray[data]: these tests run in CI, never skipped
+
+from regioqa.config import Config
+from regioqa.engines import ray_engine as re_
+from regioqa.errors import RegioQAError
+from regioqa.types import Article
+
+# test-local fakes must reach the workers by value (the workers cannot import this test module)
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+OPTS = re_.RayOptions(num_workers=2, batch_size=1, max_retries=2, progress=False)
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    with re_.ray_session(re_.RayOptions(num_workers=2)) as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def corpus_articles(repo_dir: Path) -> list[Article]:
+    from regioqa.corpus import read_articles_jsonl
+
+    arts = read_articles_jsonl(repo_dir / "corpus" / "articles.jsonl")
+    assert len(arts) >= 3
+    return arts
+
+
+# ------------------------------------------------------------------------------ no Ray needed
+def test_missing_extra_says_how_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    with pytest.raises(RegioQAError, match=r"pip install 'regioqa\[ray\]'"):
+        re_.import_ray()
+
+
+def test_base_package_does_not_import_ray():
+    import subprocess
+
+    code = ("import sys, regioqa, regioqa.cli, regioqa.engines, regioqa.index, regioqa.config; "
+            "print('ray' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("field,value", [("num_workers", 0), ("batch_size", 0), ("max_retries", -1)])
+def test_bad_options(field, value):
+    with pytest.raises(RegioQAError, match=field.split("_")[0]):
+        re_.RayOptions(**{field: value})
+
+
+def test_vector_encoding_round_trips_exactly():
+    v = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
+    assert np.array_equal(re_.decode_vectors(re_.encode_vectors(v)), v)
+
+
+# ------------------------------------------------------------------------------ index building
+def _index_files(d: Path) -> dict[str, bytes]:
+    return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"}
+
+
+@pytest.mark.slow
+def test_index_on_ray_equals_local_build(ray_local, corpus_articles, tmp_path):
+    from regioqa.dense import HashingEmbedder
+    from regioqa.index import Index, read_manifest
+
+    cfg = Config().override({"chunk.max_tokens": 120})
+    make = functools.partial(HashingEmbedder, dim=64)
+    local = Index.build(corpus_articles, make(), cfg, show_progress=False)
+    remote = re_.build_index_ray(corpus_articles, make, cfg, OPTS)
+    assert len(local.chunks) > len(corpus_articles)  # several chunks per article, spread over workers
+    assert remote.chunks == local.chunks
+    assert np.array_equal(remote.dense.vectors, local.dense.vectors)
+    assert remote.build_stats.embedded == local.build_stats.embedded == len(local.chunks)
+    for q in ("呼和浩特科技创新发展指数排名第几", "甘肃文旅"):
+        assert [(h.chunk.chunk_id, h.score) for h in remote.search(q, k=5)] == \
+               [(h.chunk.chunk_id, h.score) for h in local.search(q, k=5)]
+    # saved through the same persistence code: identical files, loadable, same manifest content
+    local.save(tmp_path / "local")
+    remote.save(tmp_path / "ray")
+    assert _index_files(tmp_path / "ray") == _index_files(tmp_path / "local")
+    strip = lambda m: {k: v for k, v in m.items() if k != "created"}  # noqa: E731
+    assert strip(read_manifest(tmp_path / "ray")) == strip(read_manifest(tmp_path / "local"))
+    loaded = Index.load(tmp_path / "ray", embedder=make())
+    assert loaded.chunks == local.chunks
+
+
+@pytest.mark.slow
+def test_incremental_index_on_ray_reuses_unchanged_vectors(ray_local, corpus_articles, tmp_path):
+    from regioqa.dense import HashingEmbedder
+    from regioqa.index import Index
+
+    cfg = Config().override({"chunk.max_tokens": 120})
+    make = functools.partial(HashingEmbedder, dim=64)
+    Index.build(corpus_articles[:2], make(), cfg, show_progress=False).save(tmp_path / "idx")
+    edited = dataclasses.replace(corpus_articles[0], text=corpus_articles[0].text + "\n新增一段测试文字。")
+    arts = [edited, *corpus_articles[1:]]
+    local = Index.build(arts, make(), cfg, previous=tmp_path / "idx", show_progress=False)
+    remote = re_.build_index_ray(arts, make, cfg, OPTS, previous=tmp_path / "idx")
+    assert dataclasses.asdict(remote.build_stats) | {"seconds": 0} == \
+           dataclasses.asdict(local.build_stats) | {"seconds": 0}
+    assert 0 < remote.build_stats.reused < len(remote.chunks)
+    assert remote.chunks == local.chunks
+    assert np.array_equal(remote.dense.vectors, local.dense.vectors)
