@@ -142,7 +142,8 @@ class Chunker:
 
     ``count_tokens`` is a batch function (``Embedder.count_tokens``); it is called once for all
     sentences of an article, once for pieces of over-long sentences and once to verify the packed
-    chunks (sentence counts need not add up exactly, e.g. with special tokens).
+    chunks. The per-text overhead (special tokens, a "passage: " prefix) is measured once as
+    ``count_tokens([""])`` and counted once per chunk, not once per sentence.
 
     >>> from regioqa.config import ChunkConfig
     >>> a = Article(id="n", title="t", text="甲乙丙丁戊己庚辛")
@@ -157,6 +158,14 @@ class Chunker:
         if self.config.overlap_sentences < 0:
             raise ValueError(f"chunk.overlap_sentences must be >= 0, got {self.config.overlap_sentences}")
         self.count_tokens = count_tokens
+        self._overhead: int | None = None
+
+    @property
+    def overhead(self) -> int:
+        """Tokens every text costs regardless of content (0 in character mode)."""
+        if self._overhead is None:
+            self._overhead = 0 if self.count_tokens is None else max(0, self._count([""])[0])
+        return self._overhead
 
     # -- measuring ---------------------------------------------------------------------------------
     def _count(self, texts: list[str]) -> list[int]:
@@ -191,7 +200,7 @@ class Chunker:
 
     # -- packing -----------------------------------------------------------------------------------
     def units(self, text: str) -> list[tuple[Span, int]]:
-        """Sentence spans (over-long ones split) with their token counts."""
+        """Sentence spans (over-long ones split) with their token counts (overhead included)."""
         spans = split_sentences(text)
         counts = self._count([text[s.start:s.end] for s in spans])
         units: list[tuple[Span, int]] = []
@@ -203,13 +212,18 @@ class Chunker:
                 units.append((sp, n))
         return units
 
+    def _content(self, units: Sequence[tuple[Span, int]]) -> list[tuple[Span, int]]:
+        """Units with the per-text overhead removed (it is added once per chunk when packing)."""
+        ov = self.overhead
+        return [(sp, max(0, n - ov)) for sp, n in units]
+
     def _pack(self, units: Sequence[tuple[Span, int]]) -> list[tuple[int, int]]:
         """Greedy packing into index ranges ``[i, j)`` of ``units`` with sentence overlap.
 
         In character mode the whitespace between sentences counts too, so ``len(chunk.text)``
         never exceeds the budget.
         """
-        budget = self.config.max_tokens
+        budget = self.config.max_tokens - self.overhead
         overlap = self.config.overlap_sentences
         char_mode = self.count_tokens is None
         n = len(units)
@@ -239,7 +253,7 @@ class Chunker:
         """Chunk one article's body."""
         text = article.text
         units = self.units(text)
-        ranges = self._pack(units)
+        ranges = self._pack(self._content(units))
         if self.count_tokens is not None and ranges:
             ranges = self._verify(text, units, ranges)
         chunks: list[Chunk] = []

@@ -174,6 +174,8 @@ def test_token_budget_uses_counter() -> None:
     chunks = Chunker(ChunkConfig(max_tokens=30, overlap_sentences=0), count_tokens=counter).run(a)
     assert all(fake_tokens([c.text])[0] <= 30 for c in chunks)
     assert calls[0] == 50  # one batch call for all sentences
+    # the 2 special tokens are paid once per chunk: 5 sentences of 5 content tokens fit in 30 (27)
+    assert len(split_sentences(chunks[0].text)) == 5 and fake_tokens([chunks[0].text]) == [27]
     # character mode packs differently (budget in characters)
     assert [c.text for c in Chunker(ChunkConfig(max_tokens=30, overlap_sentences=0)).run(a)] != [
         c.text for c in chunks]
