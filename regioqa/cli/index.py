@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from .common import ConfigOpt, SetOpt, load_config
 
 
@@ -31,16 +32,28 @@ def register(app: typer.Typer) -> None:
         ] = False,
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
+        engine: str = EngineOpt,
+        address: str | None = AddressOpt,
+        num_workers: int | None = NumWorkersOpt,
     ) -> None:
         """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT."""
         from ..corpus import load_articles
         from ..embed import Embedder
         from ..index import Index
 
+        ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
         articles = load_articles(corpus)
-        embedder = Embedder(cfg.embed.model, cfg.embed)
-        idx = Index.build(articles, embedder, cfg, previous=None if full else out)
+        if ray_opts is not None:
+            from functools import partial
+
+            from ..engines.ray_engine import build_index_ray
+
+            make_embedder = partial(Embedder, cfg.embed.model, cfg.embed)
+            idx = build_index_ray(articles, make_embedder, cfg, ray_opts, previous=None if full else out)
+        else:
+            embedder = Embedder(cfg.embed.model, cfg.embed)
+            idx = Index.build(articles, embedder, cfg, previous=None if full else out)
         idx.save(out)
         typer.echo(f"index: {idx.build_stats}")
         typer.echo(f"wrote {out} ({idx.dense.kind} dense index, {idx.lexical.scheme} BM25)")
