@@ -65,7 +65,7 @@ def clean_gloss(gloss: str) -> str:
     'push'
     """
     g = _HANZI_REF.sub("", gloss)
-    g = _PAREN.sub(" ", g).strip(" ,;")
+    g = _PAREN.sub(" ", g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     return re.sub(r"\s+", " ", g).strip()
@@ -110,29 +110,40 @@ class Dictionary:
     def lookup(self, word: str) -> list[Entry]:
         """All entries for a headword (simplified or traditional), common readings first."""
         es = self.entries.get(word, [])
-        return sorted(es, key=lambda e: (e.is_proper, -sum(_usable(s) for s in e.senses)))
+        return sorted(es, key=lambda e: (e.simplified != word and e.traditional == word, e.is_proper,
+                                         -sum(_usable(s) for s in e.senses)))
 
-    def senses(self, word: str, proper: bool = False) -> list[str]:
+    def senses(self, word: str, proper: bool = False, pos: str | None = None) -> list[str]:
         """Cleaned candidate English glosses, best first.
 
         Skips "variant of", "surname", classifier, archaic and cross-reference senses; takes each
-        sense's first gloss. ``proper=True`` puts proper-noun readings first.
+        sense's first gloss. ``proper=True`` puts proper-noun readings first. ``pos`` (a jieba POS
+        flag) moves senses of the matching part of speech to the front: verb senses (CC-CEDICT's
+        "to ...") for ``v*``, the others for nouns, adjectives and adverbs.
 
         >>> get_dictionary().senses("推动")[0]
         'push'
+        >>> get_dictionary().senses("发展", pos="v")[0]
+        'develop'
         """
         entries = self.lookup(word)
         if proper:
             entries = sorted(entries, key=lambda e: not e.is_proper)
-        out: list[str] = []
+        cands: list[tuple[str, bool]] = []
+        seen: set[str] = set()
         for e in entries:
             for s in e.senses:
                 if not _usable(s):
                     continue
-                g = clean_gloss(s.split(";")[0])
-                if g and g not in out and not re.search(r"[\u3400-\u9fff]", g):
-                    out.append(g)
-        return out
+                raw = s.split(";")[0].strip()
+                g = clean_gloss(raw)
+                if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
+                    seen.add(g)
+                    cands.append((g, raw.startswith("to ")))
+        if pos and pos[:1] in "vnad" and pos not in ("vn",):
+            want_verb = pos.startswith("v")
+            cands.sort(key=lambda c: c[1] != want_verb)  # stable: keeps CC-CEDICT order within each group
+        return [g for g, _ in cands]
 
     def best(self, word: str) -> str | None:
         """The first usable gloss, or None."""

@@ -40,6 +40,10 @@ UNITS: dict[str, str | None] = {
     "件": None, "篇": None, "部": None, "场": None, "辆": None, "层": None, "级": None, "点": None,
     "度": "degrees", "摄氏度": "degrees Celsius",
 }
+_SINGULAR = {"years": "year", "months": "month", "days": "day", "weeks": "week", "hours": "hour",
+             "minutes": "minute", "seconds": "second", "people": "person", "batches": "batch",
+             "households": "household", "tonnes": "tonne", "hectares": "hectare", "times": "time",
+             "metres": "metre", "grams": "gram", "degrees": "degree"}
 _UNIT_RE = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _NUM = rf"\d[\d,]*(?:\.\d+)?|[{_CN_CHARS}]+"
 ZH_NUMBER = re.compile(
@@ -63,7 +67,7 @@ _EN_WORDS.update({"half": 0.5, "dozen": 12.0, "hundred": 100.0, "thousand": 1000
 _MAG = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 EN_NUMBER = re.compile(
     r"(?P<num>\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?(?:\s*(?P<mag>thousand|million|billion|trillion)\b)?"
-    r"|\b(?P<word>[A-Za-z]+(?:-[A-Za-z]+)?)\b"
+    r"|\b(?P<word>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-[a-z]+|[A-Za-z]+)\b"
 )
 
 
@@ -83,6 +87,10 @@ def parse_chinese_number(s: str) -> float | None:
             return None if rest is None else rest * _CN_BIG[big]
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
         return float(s) * mult
+    if len(s) > 1 and all(ch in _CN_DIGIT for ch in s):
+        if len(s) == 4 and s[0] in "一二":  # 二〇二三 (a year written digit by digit)
+            return float("".join(str(_CN_DIGIT[ch]) for ch in s))
+        return None  # 一二三 is an enumeration ("primary, secondary, tertiary"), not a number
     total, section, digit = 0.0, 0.0, None
     for ch in s:
         if ch in _CN_DIGIT:
@@ -181,8 +189,8 @@ def render_number_match(m: re.Match[str]) -> str | None:
         body = format_value(v * 1e4)
     out = f"more than {body}" if approx else body
     if eng_unit:
-        if v == 1 and eng_unit.endswith("s") and eng_unit not in ("times",):
-            eng_unit = eng_unit[:-1]
+        if v == 1:
+            eng_unit = _SINGULAR.get(eng_unit, eng_unit)
         out = f"{out} {eng_unit}"
     return out
 
