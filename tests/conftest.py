@@ -31,3 +31,13 @@ def qa_train_dir() -> Path:
     if not d.exists():
         pytest.fail(f"QA data not found at {d}; set REGIOQA_SHARED to the folder holding data/qa-train")
     return d
+
+
+@pytest.fixture(scope="session")
+def e5_dir() -> Path:
+    """The converted e5 (transformers dir) in models_dir()/e5-small; built once, reused when complete."""
+    from regioqa.registry import prepare
+
+    path = prepare(["embedder"], progress=False)["embedder"].path
+    assert path is not None and (path / "complete").is_file()
+    return path
