@@ -98,6 +98,10 @@ class SummarizeConfig:
     lead_bias: float = 0.3
     mmr_lambda: float = 0.7
     abstractive_model: str | None = None
+    min_sentence_chars: int = 8  # shorter sentences are not selected
+    max_article_chars: int = 100_000  # longer articles get an error record ("too long")
+    digest_sentences: int = 8  # sentences in a corpus digest (at most one per article)
+    batch_size: int = 16  # articles per datasets.map batch
 
 
 @dataclass
