@@ -1,10 +1,124 @@
-"""CLI commands for this stage (see regioqa.cli)."""
+"""``regioqa eval gold|qa|compare``: the gold evaluation, SQuAD-format reader scoring, run comparison.
+
+regioqa eval gold --out reports/gold                      # every part that exists; report.json/.md + PNGs
+regioqa eval gold --parts retrieval,qa --index index/     # some parts, against a saved index
+regioqa eval qa --squad ../shared/data/qa-train/cmrc2018_trial.json --limit 200 --out cmrc.json
+regioqa eval qa --squad DRCD_dev.json --script t2s --context retrieve --limit 100 --out drcd.json
+regioqa eval compare reports/old/report.json reports/gold/report.json
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from ..errors import InputError
+from .common import ConfigOpt, SetOpt, load_config
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
-    return None
+    """Add the ``eval`` command group to ``app``."""
+    eval_app = typer.Typer(no_args_is_help=True, help="Evaluate retrieval, QA, translation and summaries.")
+
+    @eval_app.command("gold")
+    def gold(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Report directory")] = Path("reports/gold"),
+        parts: Annotated[
+            str | None, typer.Option("--parts", help="Comma-separated: retrieval,qa,translation,summaries")
+        ] = None,
+        index: Annotated[
+            Path | None, typer.Option("--index", help="Use this saved index (default: build one, cached)")
+        ] = None,
+        limit: Annotated[int | None, typer.Option("--limit", help="Only the first N items per part")] = None,
+        gold_dir: Annotated[Path | None, typer.Option("--gold", help="Gold set folder")] = None,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Run every available part on the gold set; write report.json, report.md and plots to OUT."""
+        from ..evals.gold import load_gold
+        from ..evals.report import write_report
+        from ..evals.runner import Components, headline, run_gold
+
+        cfg = load_config(config, sets)
+        wanted = [p.strip() for p in parts.split(",") if p.strip()] if parts else None
+        if index is not None and not index.exists():
+            raise InputError(f"--index {index} does not exist")
+        comp = Components(index_dir=index, cache_index=index is None)
+        report = run_gold(
+            wanted,
+            comp,
+            cfg,
+            gold=load_gold(gold_dir),
+            limit=limit,
+            progress=lambda name: typer.echo(f"eval: {name} ...", err=True),
+        )
+        files = write_report(report, out)
+        for name, part in report["parts"].items():
+            extra = "" if part["status"] == "ok" else f" ({part.get('reason')})"
+            typer.echo(f"{name}: {part['status']}{extra} [{part['seconds']} s]")
+        typer.echo(json.dumps(headline(report), ensure_ascii=False))
+        typer.echo(f"total {report['seconds']} s; wrote {files['json']}, {files['md']}")
+
+    @eval_app.command("qa")
+    def qa(
+        squad: Annotated[Path, typer.Option("--squad", help="SQuAD-format JSON file")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Report JSON file")],
+        context: Annotated[
+            str, typer.Option("--context", help="gold: each question's own paragraph; retrieve: search all")
+        ] = "gold",
+        ids: Annotated[Path | None, typer.Option("--ids", help="File of question ids to keep")] = None,
+        limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions")] = None,
+        script: Annotated[
+            str, typer.Option("--script", help="auto | t2s (OpenCC traditional->simplified) | none")
+        ] = "auto",
+        reader_model: Annotated[
+            str | None, typer.Option("--reader", help="Reader model dir (default: registry)")
+        ] = None,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Score the reader on a SQuAD-format file; prints F1 and EM and writes the report."""
+        from ..evals.report import render_markdown, write_report
+        from ..evals.runner import eval_squad, read_ids
+        from ..io import atomic_write_json, atomic_write_text
+        from ..reader import Reader
+
+        cfg = load_config(config, sets)
+        reader = Reader(reader_model, cfg.reader)
+        report = eval_squad(
+            squad,
+            reader=reader,
+            context=context,
+            ids=read_ids(ids) if ids else None,
+            limit=limit,
+            script=script,
+            config=cfg,
+        )
+        if out.suffix.lower() == ".json":  # a report file (+ .md beside it)
+            atomic_write_json(out, report)
+            atomic_write_text(out.with_suffix(".md"), render_markdown(report))
+        else:  # a report directory with plots
+            write_report(report, out)
+        m = report["parts"]["qa"]["metrics"]
+        typer.echo(
+            f"F1 {m['f1']:.2f}  EM {m['em']:.2f}  (n={m['n']}, context={context}, "
+            f"t2s={report['converted_t2s']})"
+        )
+        typer.echo(f"wrote {out}")
+
+    @eval_app.command("compare")
+    def compare_cmd(
+        a: Annotated[Path, typer.Argument(help="Earlier report.json")],
+        b: Annotated[Path, typer.Argument(help="Later report.json")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
+    ) -> None:
+        """What got better and worse from report A to report B."""
+        from ..evals.report import compare, load_report, render_compare
+
+        diff = compare(load_report(a), load_report(b))
+        typer.echo(json.dumps(diff, ensure_ascii=False, indent=1) if as_json else render_compare(diff))
+
+    app.add_typer(eval_app, name="eval")

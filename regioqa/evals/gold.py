@@ -25,8 +25,20 @@ from ..errors import InputError
 from ..paths import GOLD_DIR
 from ..types import Article, Chunk
 
-__all__ = ["QAItem", "TranslationItem", "SummaryItem", "Gold", "load_gold", "load_qa", "load_translations",
-           "load_summaries", "answer_chunks", "verify", "as_dataset", "PARTS"]
+__all__ = [
+    "QAItem",
+    "TranslationItem",
+    "SummaryItem",
+    "Gold",
+    "load_gold",
+    "load_qa",
+    "load_translations",
+    "load_summaries",
+    "answer_chunks",
+    "verify",
+    "as_dataset",
+    "PARTS",
+]
 
 PARTS = {"qa": "qa.jsonl", "translations": "translations.jsonl", "summaries": "summaries.jsonl"}
 
@@ -145,11 +157,13 @@ def verify(gold: Gold, articles: dict[str, Article] | Iterable[Article]) -> list
         a = arts.get(q.article_id)
         if a is None:
             problems.append(f"{q.id}: article {q.article_id} not in the corpus")
-        elif a.text[q.start:q.end] != q.answer:
-            problems.append(f"{q.id}: text[{q.start}:{q.end}] is {a.text[q.start:q.end]!r}, not {q.answer!r}")
+        elif a.text[q.start : q.end] != q.answer:
+            problems.append(
+                f"{q.id}: text[{q.start}:{q.end}] is {a.text[q.start : q.end]!r}, not {q.answer!r}"
+            )
     for t in gold.translations:
         a = arts.get(t.article_id)
-        if a is None or a.text[t.start:t.end] != t.zh:
+        if a is None or a.text[t.start : t.end] != t.zh:
             problems.append(f"{t.id}: sentence not found at [{t.start}:{t.end}] of {t.article_id}")
     return problems
 

@@ -41,10 +41,30 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
-    "cmrc_tokens", "cmrc_em", "cmrc_f1", "squad_normalize", "squad_em", "squad_f1", "has_cjk", "qa_em_f1",
-    "qa_item_scores", "recall_at_k", "mrr_at_k", "ndcg_at_k", "retrieval_metrics", "abstention_metrics",
-    "corpus_bleu", "corpus_chrf", "sentence_chrf", "sentence_bleu", "rouge_tokens", "lcs_length", "rouge_l",
-    "fact_covered", "fact_coverage", "number_consistency",
+    "cmrc_tokens",
+    "cmrc_em",
+    "cmrc_f1",
+    "squad_normalize",
+    "squad_em",
+    "squad_f1",
+    "has_cjk",
+    "qa_em_f1",
+    "qa_item_scores",
+    "recall_at_k",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "retrieval_metrics",
+    "abstention_metrics",
+    "corpus_bleu",
+    "corpus_chrf",
+    "sentence_chrf",
+    "sentence_bleu",
+    "rouge_tokens",
+    "lcs_length",
+    "rouge_l",
+    "fact_covered",
+    "fact_coverage",
+    "number_consistency",
 ]
 
 # ---------------------------------------------------------------------------------------------- QA
@@ -235,8 +255,9 @@ def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
     return dcg / ideal
 
 
-def retrieval_metrics(runs: Sequence[tuple[Sequence[str], set[str]]], ks: Sequence[int] = (1, 5, 10)
-                      ) -> dict[str, float]:
+def retrieval_metrics(
+    runs: Sequence[tuple[Sequence[str], set[str]]], ks: Sequence[int] = (1, 5, 10)
+) -> dict[str, float]:
     """Mean recall@k (each k), MRR@10 and nDCG@10 over ``(ranked ids, relevant ids)`` pairs.
 
     >>> retrieval_metrics([(["a", "b"], {"a"}), (["b", "a"], {"a"})], ks=(1,))
@@ -267,8 +288,13 @@ def abstention_metrics(abstained: Sequence[bool], unanswerable: Sequence[bool]) 
     p = tp / n_abs if n_abs else 0.0
     r = tp / n_un if n_un else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"abstained": n_abs, "unanswerable": n_un, "precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(f, 4)}
+    return {
+        "abstained": n_abs,
+        "unanswerable": n_un,
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+    }
 
 
 # ----------------------------------------------------------------------------- translation / summary
