@@ -23,8 +23,9 @@ sentence that alone exceeds the budget. ``article.text[c.start:c.end] == c.text`
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .config import ChunkConfig
 from .types import Article, Chunk, Sentence, Span
@@ -217,45 +218,87 @@ class Chunker:
         ov = self.overhead
         return [(sp, max(0, n - ov)) for sp, n in units]
 
-    def _pack(self, units: Sequence[tuple[Span, int]]) -> list[tuple[int, int]]:
-        """Greedy packing into index ranges ``[i, j)`` of ``units`` with sentence overlap.
+    def _costs(self, units: Sequence[tuple[Span, int]]) -> list[int]:
+        """``cost[j]``: what unit j adds after unit j-1: its size plus the gap before it.
 
-        In character mode the whitespace between sentences counts too, so ``len(chunk.text)``
-        never exceeds the budget.
+        In character mode the gap is its length, so ``len(chunk.text)`` never exceeds the budget;
+        in token mode whitespace between sentences usually costs one token ("▁").
         """
-        budget = self.config.max_tokens - self.overhead
-        overlap = self.config.overlap_sentences
         char_mode = self.count_tokens is None
-        n = len(units)
-        # cost[j]: what unit j adds after unit j-1 (its tokens, plus the gap in character mode)
         cost = [u[1] for u in units]
-        if char_mode:
-            for j in range(1, n):
-                cost[j] += units[j][0].start - units[j - 1][0].end
-        ranges: list[tuple[int, int]] = []
-        i = 0
+        for j in range(1, len(units)):
+            gap = units[j][0].start - units[j - 1][0].end
+            cost[j] += gap if char_mode else min(gap, 1)
+        return cost
+
+    def _iter_pack(self, units: Sequence[tuple[Span, int]], cost: Sequence[int], budget: int,
+                   i: int = 0) -> Iterator[tuple[int, int]]:
+        """Greedy packing from unit ``i`` into index ranges ``[i, j)`` with sentence overlap."""
+        n = len(units)
         while i < n:
             total = units[i][1]
             j = i + 1
             while j < n and total + cost[j] <= budget:
                 total += cost[j]
                 j += 1
-            ranges.append((i, j))
+            yield i, j
             if j >= n:
+                return
+            i = self._next_start(units, cost, budget, i, j)
+
+    def _next_start(self, units: Sequence[tuple[Span, int]], cost: Sequence[int], budget: int,
+                    i: int, j: int) -> int:
+        """Where the chunk after ``[i, j)`` starts: up to ``overlap_sentences`` units back, if they fit."""
+        ov = min(self.config.overlap_sentences, j - i - 1)
+        while ov > 0 and units[j - ov][1] + sum(cost[j - ov + 1:j + 1]) > budget:
+            ov -= 1
+        return j - ov
+
+    def _ranges(self, text: str, units: Sequence[tuple[Span, int]]) -> list[tuple[int, int]]:
+        """Pack units; in token mode check every chunk with the real counter and shrink any over budget.
+
+        Estimates (sentence counts without overhead, +1 per whitespace gap, 2 tokens slack) are
+        nearly exact, so chunks are counted in windows of 32; after a rare shrink packing resumes
+        from there.
+        """
+        content = self._content(units)
+        cost = self._costs(content)
+        if self.count_tokens is None:
+            return list(self._iter_pack(content, cost, self.config.max_tokens))
+        budget = self.config.max_tokens
+        est_budget = max(1, budget - self.overhead - 2)
+        out: list[tuple[int, int]] = []
+        start = 0
+        n = len(units)
+
+        def measure(i: int, j: int) -> int:
+            return self._count([text[units[i][0].start:units[j - 1][0].end]])[0]
+
+        while start < n:
+            it = self._iter_pack(content, cost, est_budget, start)
+            window = list(itertools.islice(it, 32))
+            counts = self._count([text[units[i][0].start:units[j - 1][0].end] for i, j in window])
+            start = n
+            for (i, j), c in zip(window, counts, strict=True):
+                if c <= budget or j - i == 1:
+                    out.append((i, j))
+                    continue
+                while j - i > 1 and c > budget:  # drop trailing sentences until the real count fits
+                    j -= 1
+                    c = measure(i, j)
+                out.append((i, j))
+                start = self._next_start(content, cost, est_budget, i, j) if j < n else n
                 break
-            ov = min(overlap, j - i - 1)
-            while ov > 0 and units[j - ov][1] + sum(cost[j - ov + 1:j + 1]) > budget:
-                ov -= 1
-            i = j - ov
-        return ranges
+            else:
+                nxt = next(it, None)
+                start = nxt[0] if nxt is not None else n
+        return out
 
     def run(self, article: Article) -> list[Chunk]:
         """Chunk one article's body."""
         text = article.text
         units = self.units(text)
-        ranges = self._pack(self._content(units))
-        if self.count_tokens is not None and ranges:
-            ranges = self._verify(text, units, ranges)
+        ranges = self._ranges(text, units)
         chunks: list[Chunk] = []
         for i, j in ranges:
             start, end = units[i][0].start, units[j - 1][0].end
@@ -267,20 +310,3 @@ class Chunker:
 
     def _fits(self, chunk_text: str) -> bool:
         return self._count([chunk_text])[0] <= self.config.max_tokens
-
-    def _verify(self, text: str, units: Sequence[tuple[Span, int]],
-                ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Re-count packed chunks; split any multi-unit chunk the tokenizer finds over budget."""
-        budget = self.config.max_tokens
-        while True:  # terminates: every round splits at least one multi-unit range
-            counts = self._count([text[units[i][0].start:units[j - 1][0].end] for i, j in ranges])
-            if all(c <= budget or j - i == 1 for c, (i, j) in zip(counts, ranges, strict=True)):
-                return ranges
-            new: list[tuple[int, int]] = []
-            for c, (i, j) in zip(counts, ranges, strict=True):
-                if c > budget and j - i > 1:
-                    mid = (i + j) // 2
-                    new.extend([(i, mid), (mid, j)])
-                else:
-                    new.append((i, j))
-            ranges = new
