@@ -271,7 +271,8 @@ class LexicalTranslator:
         if len(word) == 3 and self._is_surname(word[:2]) and len(nxt[0]) == 1 and _HAN.match(nxt[0]) \
                 and nxt[0] not in FUNCTION_WORDS:
             return d.name_pinyin(word + nxt[0]), 2
-        if 2 <= len(word) <= 4 and self._is_name(word):
+        if 2 <= len(word) <= 4 and self._is_name(word) and (self._is_surname(word[0])
+                                                              or self._is_surname(word[:2])):
             return d.name_pinyin(word), 1
         return None, 0
 
@@ -391,7 +392,9 @@ _LANG_CODES = {  # family -> (zh, en)
 class Seq2SeqTranslator:
     """A transformers encoder-decoder model in a local directory (lazy-loaded).
 
-    >>> # Seq2SeqTranslator("models/prepared/opus-mt-zh-en").translate(["你好。"])  # doctest: +SKIP
+    Example (needs a local model)::
+
+        Seq2SeqTranslator("models/prepared/opus-mt-zh-en").translate(["你好。"])
     """
 
     lexical = False

@@ -1,10 +1,130 @@
-"""CLI commands for this stage (see regioqa.cli)."""
+"""``regioqa summarize`` (English summaries of a corpus) and ``regioqa translate`` (Chinese -> English).
+
+regioqa summarize corpus/ --out summaries.jsonl
+regioqa summarize corpus/ --out digest.md --format md
+regioqa translate "呼和浩特市科技创新发展指数排名第30位。"
+regioqa translate --file article.txt --json
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from ..errors import InputError
+from .common import ConfigOpt, SetOpt, load_config
+
+
+def _embedder_for(similarity: str, cfg):  # -> Embedder | None
+    """``embed``: the configured embedder; ``lexical``: none; ``auto``: embed when a local model exists."""
+    if similarity not in ("auto", "embed", "lexical"):
+        raise InputError(f"--similarity must be auto, embed or lexical, got {similarity!r}")
+    if similarity == "lexical":
+        return None
+    from ..embed import Embedder
+    from ..errors import ModelNotFoundError
+
+    if similarity == "auto":
+        from ..registry import resolve
+
+        try:
+            rm = resolve("embedder", cfg.embed.model)
+        except ModelNotFoundError:
+            return None
+        if rm.path is None:
+            return None
+    return Embedder(cfg.embed.model, cfg.embed)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
-    return None
+    """Add ``summarize`` and ``translate`` to ``app``."""
+
+    @app.command("summarize")
+    def summarize(
+        corpus: Annotated[list[Path], typer.Argument(help="Corpus files or folders (.txt, .jsonl, dumps)")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.jsonl records or .md digest)")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or md")] = "jsonl",
+        similarity: Annotated[str, typer.Option(
+            "--similarity", help="Sentence similarity for selection: auto, embed (e5) or lexical")] = "auto",
+        batch_size: Annotated[int | None, typer.Option("--batch-size", help="Articles per batch")] = None,
+        progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Summarise every article of CORPUS in English.
+
+        jsonl: one record per article (id, title, title_en, summary_en, aligned zh/en sentences with
+        offsets and number checks, or an error). Resumable: ids already in OUT are skipped.
+        md: a Markdown digest written atomically (records are kept in OUT.jsonl beside it, resumable).
+        """
+        from ..corpus import load_articles
+        from ..io import read_jsonl_tolerant
+        from ..summarize import Summarizer, summarize_corpus, summary_from_record, write_markdown
+
+        if fmt not in ("jsonl", "md"):
+            raise InputError(f"--format must be jsonl or md, got {fmt!r}")
+        cfg = load_config(config, sets)
+        articles = load_articles(corpus)
+        if not articles:
+            raise InputError(f"no articles found in {', '.join(map(str, corpus))}")
+        summarizer = Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
+        records_path = out if fmt == "jsonl" else out.with_name(out.name + ".jsonl")
+        report = summarize_corpus(articles, records_path, summarizer, batch_size=batch_size,
+                                  progress=progress)
+        typer.echo(str(report), err=True)
+        for aid, reason in list(report.error_reasons.items())[:20]:
+            typer.echo(f"  error {aid}: {reason}", err=True)
+        if fmt == "md":
+            wanted = {a.id for a in articles}
+            recs = [r for r in read_jsonl_tolerant(records_path) if r.get("id") in wanted]
+            write_markdown(out, [summary_from_record(r) for r in recs], summarizer)
+            typer.echo(f"wrote {out} ({len(recs)} articles; records in {records_path})", err=True)
+
+    @app.command("translate")
+    def translate(
+        text: Annotated[str | None, typer.Argument(help="Chinese text (or use --file)")] = None,
+        file: Annotated[Path | None, typer.Option("--file", "-F", help="UTF-8 text file")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON with the number check")] = False,
+        config: Path | None = ConfigOpt,
+        sets: list[str] | None = SetOpt,
+    ) -> None:
+        """Translate Chinese text to English, one output line per input line; report the number check."""
+        from ..numbers import check_numbers
+        from ..translate import load_translator
+
+        if (text is None) == (file is None):
+            raise InputError("give either TEXT or --file FILE")
+        if file is not None:
+            try:
+                src = file.read_text(encoding="utf-8")
+            except FileNotFoundError as e:
+                raise InputError(f"file not found: {file}") from e
+            except UnicodeDecodeError as e:
+                raise InputError(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+        else:
+            src = text or ""
+        lines = [ln for ln in src.splitlines() if ln.strip()]
+        if not lines:
+            raise InputError("nothing to translate (empty input)")
+        cfg = load_config(config, sets)
+        tr = load_translator(cfg.translate)
+        outs = tr.translate(lines)
+        checks = [check_numbers(z, e) for z, e in zip(lines, outs, strict=True)]
+        if as_json:
+            recs = [{"zh": z, "en": e, "numbers_ok": c.ok, "missing_numbers": c.missing,
+                     "translator": tr.name, "lexical": tr.lexical}
+                    for z, e, c in zip(lines, outs, checks, strict=True)]
+            typer.echo(json.dumps(recs if len(recs) > 1 else recs[0], ensure_ascii=False, indent=2))
+        else:
+            for e in outs:
+                typer.echo(e)
+        bad = [c for c in checks if not c.ok]
+        note = " (lexical gloss, not a fluent translation)" if tr.lexical else ""
+        typer.echo(f"[{tr.name}{note}] numbers: {len(checks) - len(bad)}/{len(checks)} lines consistent"
+                   + (f"; missing {[m for c in bad for m in c.missing]}" if bad else ""), err=True)
+        if bad:
+            sys.exit(1)
