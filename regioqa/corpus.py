@@ -183,40 +183,25 @@ class _Item:
 
 
 def _items(text: str) -> list[_Item]:
-    """Classify the blank-line separated blocks (headings: each line) of a page dump."""
+    """Classify each non-empty line of a page dump (paragraphs cut by wrapping are joined later)."""
     items: list[_Item] = []
-    block: list[tuple[int, str]] = []
-
-    def flush() -> None:
-        if not block:
-            return
-        first = block[0][0]
-        lines = [s.strip() for _, s in block]
-        joined = lines[0]
-        for s in lines[1:]:
-            joined = _glue(joined, s)
-        if lines[0].startswith(_BYLINE_MARK):
-            items.append(_Item("byline", " ".join(lines), first))
-        elif items and items[-1].kind == "byline" and _BYLINE_CONT.match(joined):
-            items[-1].text += " " + joined
-        elif _AUTHOR_INFO.match(joined):
-            items.append(_Item("author_info", joined, first))
-        elif len(block) == 1 and _CAPTION.match(joined):
-            items.append(_Item("caption", joined, first))
-        else:
-            items.append(_Item("para", joined, first))
-        block.clear()
-
     for no, line in enumerate(text.split("\n"), 1):
-        m = _HEADING.match(line)
+        s = line.strip()
+        if not s:
+            continue
+        m = _HEADING.match(s)
         if m:
-            flush()
             items.append(_Item("heading", m.group(1).strip(), no))
-        elif line.strip():
-            block.append((no, line))
+        elif s.startswith(_BYLINE_MARK):
+            items.append(_Item("byline", s, no))
+        elif items and items[-1].kind == "byline" and _BYLINE_CONT.match(s):
+            items[-1].text += " " + s
+        elif _AUTHOR_INFO.match(s):
+            items.append(_Item("author_info", s, no))
+        elif _CAPTION.match(s):
+            items.append(_Item("caption", s, no))
         else:
-            flush()
-    flush()
+            items.append(_Item("para", s, no))
     return items
 
 
@@ -341,6 +326,10 @@ def parse_page_dump(text: str, stem: str, file: str = "<page>",
         articles[0].meta["page_labels"] = [i.text for i in lead]
         col.add(file, lead[0].line, f"{len(lead)} block(s) before the first article kept as page labels "
                 f"of {articles[0].id}", level="warn")
+    for d, a in zip(drafts, articles, strict=True):
+        if not a.text:
+            line = d.byline.line if d.byline else None
+            col.add(file, line, f"{a.id} ({a.title!r}) has no body text; skipped")
     return [a for a in articles if a.text]
 
 
@@ -363,16 +352,19 @@ def _finish(d: _Draft, art_id: str, file: str, col: _Collector) -> Article:
     captions: list[str] = []
     meta: dict[str, Any] = {}
     open_para = False  # last paragraph does not end a sentence
+    last_line = 0
     for it in d.body:
         if it.kind == "para":
             if open_para and paras:
                 paras[-1] = _glue(paras[-1], it.text)
-                col.add(file, it.line, f"{art_id}: joined paragraph cut by the layout "
-                        f"(continues line {para_lines[-1]})", level="note")
+                if it.line != last_line + 1:  # not a plain line wrap: a caption or column break cut it
+                    col.add(file, it.line, f"{art_id}: joined paragraph cut by the layout "
+                            f"(continues line {last_line})", level="note")
             else:
                 paras.append(it.text)
                 para_lines.append(it.line)
             open_para = not _ends_sentence(paras[-1])
+            last_line = it.line
         elif it.kind == "heading":
             sections.append((it.text, len(paras)))
             open_para = False
@@ -431,27 +423,35 @@ def _finish(d: _Draft, art_id: str, file: str, col: _Collector) -> Article:
 def parse_plain_text(text: str, art_id: str) -> Article:
     """First non-empty line is the title; the rest is the body (blank-line blocks or lines are paragraphs).
 
-    >>> a = parse_plain_text("# 标题\\n第一段。\\n第二段。\\n", "x")
+    Markdown heading lines (``## 小标题``) in the body become :class:`~regioqa.types.Section` entries.
+
+    >>> a = parse_plain_text("# 标题\\n第一段。\\n## 小标题\\n第二段。\\n", "x")
     >>> a.title, a.text, a.paragraphs
     ('标题', '第一段。\\n第二段。', [Span(start=0, end=4), Span(start=5, end=9)])
+    >>> a.sections
+    [Section(heading='小标题', start=5)]
     """
     lines = text.split("\n")
     i = next((k for k, s in enumerate(lines) if s.strip()), len(lines))
     title = lines[i].strip().lstrip("#").strip() if i < len(lines) else ""
-    rest = "\n".join(lines[i + 1:])
-    blocks = [b for b in re.split(r"\n\s*\n", rest) if b.strip()]
-    if len(blocks) > 1 or "\n" not in rest.strip():
-        paras = []
-        for b in blocks:
-            joined = ""
-            for s in b.split("\n"):
-                if s.strip():
-                    joined = _glue(joined, s.strip())
-            paras.append(joined)
-    else:
-        paras = [s.strip() for s in rest.split("\n") if s.strip()]
+    rest = lines[i + 1:]
+    block_mode = bool(re.search(r"\S\s*\n\s*\n\s*\S", "\n".join(rest)))  # blank-line separated paragraphs
+    paras: list[str] = []
+    heads: list[tuple[str, int]] = []
+    current = ""
+    for line in rest + [""]:
+        s = line.strip()
+        m = _HEADING.match(s)
+        if current and (not s or m or not block_mode):
+            paras.append(current)
+            current = ""
+        if m:
+            heads.append((m.group(1).strip(), len(paras)))
+        elif s:
+            current = _glue(current, s) if current else s
     body, spans = _assemble(paras)
-    return Article(id=art_id, title=title, text=body, paragraphs=spans)
+    sections = [Section(h, spans[k].start if k < len(spans) else len(body)) for h, k in heads]
+    return Article(id=art_id, title=title, text=body, paragraphs=spans, sections=sections)
 
 
 _STR_FIELDS = ("date", "source", "url")

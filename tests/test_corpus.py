@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from regioqa.corpus import (
     CorpusWarning,
@@ -260,3 +262,64 @@ def test_cli_build(tmp_path: Path, page_path: Path) -> None:
     assert [a.id for a in read_articles_jsonl(tmp_path / "out.jsonl")][-1] == "a"
     r = _cli("corpus", "build", str(tmp_path / "mine" / "b.jsonl"), "--strict", cwd=tmp_path)
     assert r.returncode == 2 and "b.jsonl:1: missing 'text'" in r.stderr
+
+
+def test_txt_markdown_sections(tmp_path: Path) -> None:
+    doc = "标题\n\n## 第一节\n\n第一段。\n\n## 第二节\n\n第二段\n续。\n"
+    (tmp_path / "s.txt").write_text(doc, encoding="utf-8")
+    (a,), _ = load_corpus([tmp_path])
+    assert a.text == "第一段。\n第二段续。"
+    assert [(s.heading, a.text[s.start:s.start + 3]) for s in a.sections] == [
+        ("第一节", "第一段"), ("第二节", "第二段")]
+
+
+def test_byline_without_body_is_reported() -> None:
+    from regioqa.corpus import _Collector
+
+    col = _Collector(strict=False)
+    page = _page("## 空文章", "◎本报记者 甲", "## 正常文章", "◎本报记者 乙", "正文。")
+    arts = parse_page_dump(page, "e", "e.txt", col)
+    assert [a.id for a in arts] == ["e-a2"]
+    assert [str(p) for p in col.report.skipped] == ["e.txt:3: e-a1 ('空文章') has no body text; skipped"]
+
+
+BLOCKS = st.sampled_from(["## 标题甲", "## 区域专栏", "◎本报记者 张三", "◎李四", "通讯员 王五", "正文一句。",
+                          "没有结尾的段落", "接着写完。", "图片说明。 赵六摄", "（作者系某厅厅长）", "  ",
+                          "abc."])
+
+
+@given(st.lists(BLOCKS, max_size=25), st.sampled_from(["\n\n", "\n"]))
+@settings(max_examples=200, deadline=None)
+def test_page_dump_parser_invariants(blocks: list[str], sep: str) -> None:
+    from regioqa.corpus import _Collector
+
+    col = _Collector(strict=False)
+    arts = parse_page_dump(sep.join(blocks), "h", "h.txt", col)
+    ids = [a.id for a in arts]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"h-a\d+", i) for i in ids)
+    for a in arts:
+        assert a.text and a.text == "\n".join(a.text[p.start:p.end] for p in a.paragraphs)
+        assert all(a.text[p.start:p.end] == a.text[p.start:p.end].strip() for p in a.paragraphs)
+        assert {s.start for s in a.sections} <= {p.start for p in a.paragraphs} | {len(a.text)}
+        assert "赵六摄" not in a.text and "◎" not in a.text and "作者系" not in a.text
+    n_bylines = sum(b.startswith("◎") for b in blocks)
+    if n_bylines:  # one article per byline, or a report saying why it was left out
+        assert len(arts) + len(col.report.skipped) == n_bylines
+    else:
+        assert len(arts) + len(col.report.skipped) <= 1
+
+
+@pytest.mark.model
+def test_chunks_fit_the_e5_token_budget(e5_dir: Path, page: dict[str, Article]) -> None:
+    from regioqa.config import ChunkConfig
+    from regioqa.embed import Embedder
+    from regioqa.text import Chunker
+
+    emb = Embedder(e5_dir)
+    for budget in (64, 200):
+        for a in page.values():
+            cfg = ChunkConfig(max_tokens=budget, overlap_sentences=1)
+            chunks = Chunker(cfg, count_tokens=emb.count_tokens).run(a)
+            counts = emb.count_tokens([c.text for c in chunks])
+            assert max(counts) <= budget and all(c.text == a.text[c.start:c.end] for c in chunks)
+            assert sum(counts) > 0.6 * budget * (len(chunks) - 1)  # packed, not halved
