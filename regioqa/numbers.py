@@ -54,7 +54,8 @@ _DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>1[0-2]|[1-9])月(?:(?P<d>[1-3]?\d
 
 _EN_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
              "fifteen sixteen seventeen eighteen nineteen twenty").split()
-_EN_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+            "ninety": 90}
 _EN_ORD = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 _MONTHS = ("january february march april may june july august september october november december").split()
@@ -158,7 +159,7 @@ def render_number_match(m: re.Match[str]) -> str | None:
     """
     num, unit, big = m.group("num"), m.group("unit"), m.group("big")
     arabic = _is_arabic(num)
-    if not arabic and not (unit or m.group("ord") or m.group("pct_pre") or big):
+    if not arabic and not (unit or m.group("ord") or m.group("pct_pre") or m.group("pct") or big):
         return None
     if not arabic and num[0] in "十百千" and len(num) == 1 and not (unit or m.group("ord")):
         return None

@@ -382,6 +382,7 @@ def _join(tokens: list[str]) -> str:
 # Seq2seq translator
 # --------------------------------------------------------------------------------------------------
 
+_LANG_TOKEN = re.compile(r"^\s*(?:__[a-z]{2,3}(?:_[A-Za-z]+)?__|[a-z]{3}_[A-Z][a-z]{3})\s*")
 _LANG_CODES = {  # family -> (zh, en)
     "m2m_100": ("zh", "en"),
     "nllb": ("zho_Hans", "eng_Latn"),
@@ -450,10 +451,10 @@ class Seq2SeqTranslator:
             tok.src_lang = src
             if hasattr(tok, "tgt_lang"):
                 tok.tgt_lang = tgt
-            if family == "m2m_100":
-                bos = tok.get_lang_id(tgt)
-            else:
-                bos = tok.convert_tokens_to_ids(tgt)
+            try:
+                bos = tok.get_lang_id(tgt) if family == "m2m_100" else tok.convert_tokens_to_ids(tgt)
+            except KeyError:
+                bos = None
             if bos is None or bos == tok.unk_token_id:
                 raise InputError(f"{self.model_dir}: tokenizer has no language code {tgt!r}")
             self._gen_kwargs["forced_bos_token_id"] = bos
@@ -534,7 +535,7 @@ class Seq2SeqTranslator:
                                            **self._gen_kwargs)
             dec = self._tok.batch_decode(gen, skip_special_tokens=True)
             for j, d in zip(idx, dec, strict=True):
-                outs[j] = d.strip()
+                outs[j] = _LANG_TOKEN.sub("", d).strip()
         joined: list[list[str]] = [[] for _ in texts]
         for j, i in enumerate(owners):
             if outs[j]:
