@@ -256,20 +256,38 @@ def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int = 10) -> float:
 
 
 def retrieval_metrics(
-    runs: Sequence[tuple[Sequence[str], set[str]]], ks: Sequence[int] = (1, 5, 10)
+    runs: Sequence[tuple[Sequence[str], set[str]]], ks: Sequence[int] = (1, 5, 10), alternatives: bool = True
 ) -> dict[str, float]:
     """Mean recall@k (each k), MRR@10 and nDCG@10 over ``(ranked ids, relevant ids)`` pairs.
 
+    With ``alternatives`` (the default, and what the gold set needs) the relevant ids are
+    interchangeable: each one alone holds the answer (e.g. two overlapping chunks that both contain
+    it), so one is enough: recall@k is the hit rate (any relevant id in the top k) and nDCG@10 has a
+    single ideal hit, ``1/log2(first rank + 1)``. With ``alternatives=False`` all relevant ids are
+    needed: standard set recall and nDCG over every relevant id.
+
     >>> retrieval_metrics([(["a", "b"], {"a"}), (["b", "a"], {"a"})], ks=(1,))
     {'n': 2, 'recall@1': 0.5, 'mrr@10': 0.75, 'ndcg@10': 0.8155}
+    >>> retrieval_metrics([(["x", "b", "a"], {"a", "b"})], ks=(2,), alternatives=False)["recall@2"]
+    0.5
     """
     out: dict[str, Any] = {"n": len(runs)}
     if not runs:
         return out
+    if alternatives:
+
+        def rec(r: Sequence[str], rel: set[str], k: int) -> float:
+            return float(bool(set(r[:k]) & rel))
+
+        def ndcg(r: Sequence[str], rel: set[str], k: int) -> float:
+            m = mrr_at_k(r, rel, k)
+            return 1.0 / math.log2(1 / m + 1) if m else 0.0
+    else:
+        rec, ndcg = recall_at_k, ndcg_at_k
     for k in ks:
-        out[f"recall@{k}"] = round(sum(recall_at_k(r, rel, k) for r, rel in runs) / len(runs), 4)
+        out[f"recall@{k}"] = round(sum(rec(r, rel, k) for r, rel in runs) / len(runs), 4)
     out["mrr@10"] = round(sum(mrr_at_k(r, rel, 10) for r, rel in runs) / len(runs), 4)
-    out["ndcg@10"] = round(sum(ndcg_at_k(r, rel, 10) for r, rel in runs) / len(runs), 4)
+    out["ndcg@10"] = round(sum(ndcg(r, rel, 10) for r, rel in runs) / len(runs), 4)
     return out
 
 
