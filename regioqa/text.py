@@ -48,14 +48,14 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _SOFT_BREAK = re.compile(r"[，、,：:；;）)」』”’\s](?=\S)")
 
 
-def _period_is_boundary(text: str, start: int, end: int) -> bool:
-    """Decide whether a run of ASCII periods at ``text[start:end]`` (plus closers) ends a sentence."""
-    run = text[start:end].rstrip(_CLOSERS)
-    if len(run) >= 3:  # "..." ellipsis
-        return True
+def _ascii_is_boundary(text: str, run: str, start: int, end: int) -> bool:
+    """Whether a run of ASCII ``. ! ?`` at ``text[start:end]`` (plus closers) ends a sentence."""
     nxt = text[end] if end < len(text) else ""
-    if nxt and not (nxt.isspace() or nxt in _CLOSERS or "\u3000" <= nxt <= "\u9fff" or nxt in "（(“「『"):
-        return False  # "3.5", "e.g", "example.com", "U.S" -- period inside a token
+    cjk = "\u3000" <= nxt <= "\u9fff" or "\uff00" <= nxt <= "\uffef"
+    if nxt and not (nxt.isspace() or cjk or nxt in _CLOSERS or nxt in "(“‘「『"):
+        return False  # "3.5", "e.g", "example.com", "U.S", "?a=1" -- inside a token
+    if run != ".":
+        return True  # "!", "?!", "..." ellipsis
     m = _WORD_BEFORE.search(text, max(0, start - 12), start)
     if m:
         word = m.group(1)
@@ -82,10 +82,9 @@ def split_sentences(text: str) -> list[Span]:
     ends: list[int] = []
     for m in _BOUNDARY.finditer(text):
         s, e = m.span()
-        if text[s] == "." and "." == text[s:e].rstrip(_CLOSERS)[-1:] and not any(
-            c in _STRONG for c in text[s:e]
-        ):
-            if not _period_is_boundary(text, s, e):
+        if text[s] in ".!?":
+            run = text[s:e].rstrip(_CLOSERS)
+            if not run.strip(".!?") and not _ascii_is_boundary(text, run, s, e):
                 continue
         ends.append(e)
     ends.append(len(text))

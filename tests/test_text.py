@@ -35,6 +35,9 @@ def texts(t: str) -> list[str]:
     ("第一段没有标点\n第二段", ["第一段没有标点", "第二段"]),
     ("  前后有空白。  \n\n  ", ["前后有空白。"]),
     ("实现苜蓿育种4.0。", ["实现苜蓿育种4.0。"]),
+    ("见 http://x.cn/?a=1&b=2!好的", ["见 http://x.cn/?a=1&b=2!", "好的"]),
+    ("真的?对!“好.”走", ["真的?", "对!", "“好.”", "走"]),
+    ("J. K. Rowling wrote it. Mr. Li agreed.", ["J. K. Rowling wrote it.", "Mr. Li agreed."]),
 ])
 def test_split_examples(text: str, expected: list[str]) -> None:
     assert texts(text) == expected
