@@ -1,0 +1,416 @@
+"""Train the extractive QA reader: a span head on the converted multilingual e5-small encoder.
+
+Data: DRCD dev+test (traditional Chinese, converted to simplified with OpenCC t2s) minus a held-out
+10% of DRCD *articles* (validation; never trained on), and the CMRC 2018 trial set held out as a second,
+natively simplified validation set. Windows are SQuAD-style (fast-tokenizer offset mappings, a stride);
+windows without the answer are labelled at the first token (the no-answer score); a seeded fraction of
+them is kept.
+
+Only the top ``--train-layers`` encoder layers and the QA head are trained; the embeddings and lower
+layers stay frozen, so the artifact holds just those tensors (fp16 safetensors, < 25 MB) plus
+``reader_settings.json``. ``regioqa models prepare`` (regioqa.reader_artifact) rebuilds a full model.
+
+The run is seeded, logged, checkpointed every ``--ckpt-minutes`` and resumable (``--resume`` continues
+from the last checkpoint with the same data order).
+
+Example (measure a few steps, then the real run in the background)::
+
+    OMP_NUM_THREADS=2 .venv/bin/python models/train_reader.py --measure 3
+    nohup nice -n 5 .venv/bin/python models/train_reader.py --steps 700 > models/train_reader.log 2>&1 &
+    .venv/bin/python models/train_reader.py --eval-only --eval-n 0   # full validation of the artifact
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from regioqa.paths import ARTIFACTS_DIR, models_dir, qa_train_dir  # noqa: E402
+
+ARTIFACT = ARTIFACTS_DIR / "reader-e5-small-zh"
+WORK = models_dir() / "reader-train"
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+# ----------------------------------------------------------------------------- data
+def load_squad(path: Path, t2s: bool, source: str) -> list[dict[str, Any]]:
+    """Flatten a SQuAD json into examples; with ``t2s`` convert to simplified and re-anchor answers."""
+    conv = None
+    if t2s:
+        import opencc
+
+        conv = opencc.OpenCC("t2s").convert
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    out: list[dict[str, Any]] = []
+    dropped = 0
+    for art in data:
+        art_id = f"{source}:{art.get('id') or art.get('title')}"
+        for para in art["paragraphs"]:
+            ctx0 = para["context"]
+            ctx = conv(ctx0) if conv else ctx0
+            for qa in para["qas"]:
+                answers = []
+                for a in qa["answers"]:
+                    text = conv(a["text"]) if conv else a["text"]
+                    start = int(a["answer_start"])
+                    if ctx[start:start + len(text)] != text:
+                        # length-changing conversion or an off anchor: nearest occurrence
+                        hits = [m.start() for m in re.finditer(re.escape(text), ctx)] if text else []
+                        if not hits:
+                            continue
+                        start = min(hits, key=lambda h: abs(h - start))
+                    answers.append({"text": text, "start": start})
+                if not answers:
+                    dropped += 1
+                    continue
+                q = conv(qa["question"]) if conv else qa["question"]
+                out.append({"id": qa["id"], "article": art_id, "question": q.strip(), "context": ctx,
+                            "answers": answers})
+    log(f"{path.name}: {len(out)} questions ({dropped} dropped: answer not found after conversion)")
+    return out
+
+
+def splits(seed: int, val_frac: float) -> dict[str, list[dict[str, Any]]]:
+    d = qa_train_dir()
+    drcd = load_squad(d / "DRCD_dev.json", True, "drcd-dev") + load_squad(d / "DRCD_test.json", True,
+                                                                           "drcd-test")
+    arts = sorted({e["article"] for e in drcd})
+    rng = random.Random(seed)
+    val_arts = set(rng.sample(arts, max(1, round(len(arts) * val_frac))))
+    cmrc = load_squad(d / "cmrc2018_trial.json", False, "cmrc-trial")
+    return {"train": [e for e in drcd if e["article"] not in val_arts],
+            "val": [e for e in drcd if e["article"] in val_arts],
+            "cmrc": cmrc,
+            "val_articles": sorted(val_arts)}  # type: ignore[dict-item]
+
+
+def featurize(tok, examples: list[dict[str, Any]], max_len: int, stride: int, train: bool
+              ) -> list[dict[str, Any]]:
+    """SQuAD windows: input ids, the answer's token start/end (0 = no answer in this window)."""
+    feats: list[dict[str, Any]] = []
+    bs = 256
+    for b in range(0, len(examples), bs):
+        ex = examples[b:b + bs]
+        enc = tok([e["question"] for e in ex], [e["context"] for e in ex], truncation="only_second",
+                  max_length=max_len, stride=stride, return_overflowing_tokens=True,
+                  return_offsets_mapping=True, padding=False)
+        for i in range(len(enc["input_ids"])):
+            e = ex[enc["overflow_to_sample_mapping"][i]]
+            seq = enc.sequence_ids(i)
+            offs = enc["offset_mapping"][i]
+            ctx_tok = [j for j, s in enumerate(seq) if s == 1]
+            f = {"ex": e["id"], "ids": enc["input_ids"][i],
+                 "offsets": [tuple(o) if s == 1 else None for o, s in zip(offs, seq, strict=True)]}
+            if train:
+                a = e["answers"][0]
+                cs, ce = a["start"], a["start"] + len(a["text"])
+                sp = ep = 0
+                if offs[ctx_tok[0]][0] <= cs and offs[ctx_tok[-1]][1] >= ce:
+                    sp = max(j for j in ctx_tok if offs[j][0] <= cs)  # a lone "▁" shares offsets
+                    ep = next(j for j in reversed(ctx_tok) if offs[j][0] < ce)
+                    if ep < sp:
+                        sp = ep = 0
+                f["start"], f["end"] = sp, ep
+            feats.append(f)
+    return feats
+
+
+def pad_batch(feats: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
+    n = max(len(f["ids"]) for f in feats)
+    ids = torch.full((len(feats), n), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(feats), n), dtype=torch.long)
+    for i, f in enumerate(feats):
+        ids[i, :len(f["ids"])] = torch.tensor(f["ids"])
+        mask[i, :len(f["ids"])] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+# ----------------------------------------------------------------------------- metrics (CMRC 2018)
+_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》……·、「」（）－～『』,.:;?!'\"()[]{}<>%$#@&|")
+
+
+def _segment(s: str) -> list[str]:
+    """CMRC 2018 mixed segmentation: CJK characters one by one, other runs kept as words."""
+    out: list[str] = []
+    buf = ""
+    for ch in s.lower().strip():
+        if re.match(r"[\u4e00-\u9fa5]", ch) or ch in _PUNCT or ch.isspace():
+            if buf:
+                out.append(buf)
+                buf = ""
+            if not ch.isspace():
+                out.append(ch)
+        else:
+            buf += ch
+    if buf:
+        out.append(buf)
+    return [t for t in out if t not in _PUNCT]
+
+
+def _lcs(a: list[str], b: list[str]) -> int:
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b):
+            if x == y:
+                cur[j + 1] = prev[j] + 1
+                best = max(best, cur[j + 1])
+        prev = cur
+    return best
+
+
+def f1_em(pred: str, golds: list[str]) -> tuple[float, float]:
+    """Character-level F1 (longest common substring, as the CMRC 2018 script) and exact match."""
+    p = _segment(pred)
+    f1s, ems = [], []
+    for g in golds:
+        gs = _segment(g)
+        lcs = _lcs(p, gs)
+        if lcs == 0:
+            f1s.append(0.0)
+        else:
+            prec, rec = lcs / len(p), lcs / len(gs)
+            f1s.append(2 * prec * rec / (prec + rec))
+        ems.append(float("".join(p) == "".join(gs)))
+    return max(f1s), max(ems)
+
+
+# ----------------------------------------------------------------------------- model
+def build_model(base: Path, train_layers: int):
+    from transformers import AutoModelForQuestionAnswering
+
+    model = AutoModelForQuestionAnswering.from_pretrained(str(base), dtype=torch.float32)
+    n_layers = model.config.num_hidden_layers
+    keep = {f"encoder.layer.{i}." for i in range(n_layers - train_layers, n_layers)}
+    for name, p in model.named_parameters():
+        p.requires_grad = name.startswith("qa_outputs.") or any(k in name for k in keep)
+    return model
+
+
+def trained_state(model) -> dict[str, torch.Tensor]:
+    return {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}
+
+
+@torch.inference_mode()
+def evaluate(model, tok, examples: list[dict[str, Any]], max_len: int, stride: int, batch: int,
+             bf16: bool, max_answer_chars: int = 64) -> dict[str, float]:
+    from regioqa.reader import best_spans
+
+    feats = featurize(tok, examples, max_len, stride, train=False)
+    best: dict[str, tuple[float, str]] = {}
+    ctx = {e["id"]: e["context"] for e in examples}
+    model.eval()
+    for b in range(0, len(feats), batch):
+        fb = feats[b:b + batch]
+        inp = pad_batch(fb, tok.pad_token_id)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model(**inp)
+        sl = out.start_logits.float().numpy()
+        el = out.end_logits.float().numpy()
+        for i, f in enumerate(fb):
+            n = len(f["ids"])
+            cands = best_spans(sl[i, :n], el[i, :n], f["offsets"], max_answer_chars, top_n=1)
+            if cands:
+                score, cs, ce = cands[0]
+                if f["ex"] not in best or score > best[f["ex"]][0]:
+                    best[f["ex"]] = (score, ctx[f["ex"]][cs:ce])
+    f1 = em = 0.0
+    for e in examples:
+        pf, pe = f1_em(best.get(e["id"], (0.0, ""))[1], [a["text"] for a in e["answers"]])
+        f1 += pf
+        em += pe
+    model.train()
+    return {"f1": 100 * f1 / len(examples), "em": 100 * em / len(examples), "n": len(examples)}
+
+
+def save_artifact(model, args: argparse.Namespace, extra: dict[str, Any]) -> None:
+    from safetensors.torch import save_file
+
+    from regioqa.io import atomic_write_json
+
+    ARTIFACT.mkdir(parents=True, exist_ok=True)
+    state = {n: t.to(torch.float16).contiguous() for n, t in trained_state(model).items()}
+    tmp = ARTIFACT / "trained.safetensors.tmp"
+    save_file(state, str(tmp), metadata={"format": "pt"})
+    tmp.replace(ARTIFACT / "trained.safetensors")
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    atomic_write_json(ARTIFACT / "reader_settings.json", {
+        "base": "e5-small", "task": "extractive-qa", "max_seq_len": args.max_len, "stride": args.stride,
+        "trained_tensors": sorted(state), "train_settings": settings, **extra})
+    log(f"artifact saved: {ARTIFACT} ({sum(t.numel() for t in state.values()) / 1e6:.1f}M params)")
+
+
+# ----------------------------------------------------------------------------- training
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--base", type=Path, default=models_dir() / "e5-small")
+    ap.add_argument("--max-len", type=int, default=256)
+    ap.add_argument("--stride", type=int, default=96, help="overlap between windows, in tokens")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--head-lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=float, default=0.08)
+    ap.add_argument("--train-layers", type=int, default=6)
+    ap.add_argument("--neg-frac", type=float, default=0.3, help="fraction of no-answer windows kept")
+    ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--ckpt-minutes", type=float, default=10.0)
+    ap.add_argument("--eval-n", type=int, default=200, help="validation questions at checkpoints")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--stop-at", default=None, help="UTC HH:MM: stop training then (still saves, evals)")
+    ap.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
+    ap.add_argument("--eval-only", action="store_true", help="evaluate the committed artifact")
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    from transformers import AutoTokenizer
+
+    if not (args.base / "config.json").exists():
+        raise SystemExit(f"base model not found: {args.base} (run `regioqa models prepare`)")
+    tok = AutoTokenizer.from_pretrained(str(args.base))
+    data = splits(args.seed, args.val_frac)
+    log(f"train {len(data['train'])} questions; val {len(data['val'])} "
+        f"({len(data['val_articles'])} articles); cmrc-trial {len(data['cmrc'])}")
+
+    if args.eval_only:
+        from regioqa.reader_artifact import prepare
+
+        out = WORK / "eval-model"
+        prepare(out, args.base)
+        from transformers import AutoModelForQuestionAnswering
+
+        model = AutoModelForQuestionAnswering.from_pretrained(str(out))
+        n = args.eval_n or None
+        for name in ("val", "cmrc"):
+            t = time.time()
+            r = evaluate(model, tok, data[name][:n], args.max_len, args.stride, 32, args.bf16)
+            log(f"eval {name}: F1 {r['f1']:.2f} EM {r['em']:.2f} n={r['n']} ({time.time() - t:.0f}s)")
+        return
+
+    feats = featurize(tok, data["train"], args.max_len, args.stride, train=True)
+    rng = random.Random(args.seed)
+    pos = [f for f in feats if f["start"] > 0]
+    neg = [f for f in feats if f["start"] == 0]
+    neg = rng.sample(neg, int(len(neg) * args.neg_frac))
+    train = pos + neg
+    lens = [len(f["ids"]) for f in train]
+    log(f"windows: {len(feats)} ({len(pos)} with the answer, {len(neg)} no-answer kept); "
+        f"mean len {np.mean(lens):.0f}; epoch = {len(train) / args.batch:.0f} steps")
+
+    # deterministic order over as many epochs as the steps need
+    order: list[int] = []
+    ep = 0
+    while len(order) < args.steps * args.batch:
+        idx = list(range(len(train)))
+        random.Random(args.seed * 1000 + ep).shuffle(idx)
+        order += idx
+        ep += 1
+
+    model = build_model(args.base, args.train_layers)
+    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("qa_outputs.")]
+    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("qa_outputs.")]
+    log(f"trainable: {sum(p.numel() for p in body + head) / 1e6:.2f}M params")
+    opt = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": head, "lr": args.head_lr}],
+                            weight_decay=0.01)
+    warm = max(1, int(args.warmup * args.steps))
+
+    def lr_lambda(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (args.steps - step) / max(1, args.steps - warm))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
+    WORK.mkdir(parents=True, exist_ok=True)
+    ckpt = WORK / "checkpoint.pt"
+    step = 0
+    if args.resume and ckpt.exists():
+        st = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(st["model"], strict=False)
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        step = st["step"]
+        torch.set_rng_state(st["torch_rng"])
+        log(f"resumed from {ckpt} at step {step}")
+
+    def save_ckpt() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save({"model": trained_state(model), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "step": step, "torch_rng": torch.get_rng_state()}, tmp)
+        tmp.replace(ckpt)
+
+    model.train()
+    t0 = time.time()
+    last_ckpt = time.time()
+    losses: list[float] = []
+    val_small = data["val"][: args.eval_n]
+    while step < args.steps:
+        if args.stop_at and time.strftime("%H:%M", time.gmtime()) >= args.stop_at:
+            log(f"--stop-at {args.stop_at} reached at step {step}: stopping early")
+            break
+        fb = [train[i] for i in order[step * args.batch:(step + 1) * args.batch]]
+        inp = pad_batch(fb, tok.pad_token_id)
+        sp = torch.tensor([f["start"] for f in fb])
+        epos = torch.tensor([f["end"] for f in fb])
+        ts = time.time()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            out = model(**inp, start_positions=sp, end_positions=epos)
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(body + head, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        losses.append(out.loss.item())
+        if args.measure:
+            log(f"step {step}: loss {out.loss.item():.3f} {time.time() - ts:.2f}s "
+                f"(len {inp['input_ids'].shape[1]})")
+            if step >= args.measure:
+                return
+            continue
+        if step % 10 == 0:
+            el = time.time() - t0
+            log(f"step {step}/{args.steps} loss {np.mean(losses[-10:]):.3f} lr {sched.get_last_lr()[0]:.2e} "
+                f"{el / 60:.1f} min elapsed")
+        if time.time() - last_ckpt > args.ckpt_minutes * 60 and step < args.steps:
+            save_ckpt()
+            r = evaluate(model, tok, val_small, args.max_len, args.stride, 32, args.bf16)
+            log(f"checkpoint step {step}: val[:{args.eval_n}] F1 {r['f1']:.2f} EM {r['em']:.2f}")
+            save_artifact(model, args, {"step": step, "partial": True})
+            last_ckpt = time.time()
+    save_ckpt()
+    train_min = (time.time() - t0) / 60
+    log(f"training done: {step} steps in {train_min:.1f} min")
+    save_artifact(model, args, {"step": step, "partial": False, "train_minutes": round(train_min, 1)})
+    res = {}
+    for name in ("val", "cmrc"):
+        t = time.time()
+        r = evaluate(model, tok, data[name], args.max_len, args.stride, 32, args.bf16)
+        res[name] = r
+        log(f"final eval {name}: F1 {r['f1']:.2f} EM {r['em']:.2f} n={r['n']} ({time.time() - t:.0f}s)")
+    save_artifact(model, args, {"step": step, "partial": False, "train_minutes": round(train_min, 1),
+                                "validation": res,
+                                "train_questions": len(data["train"]), "train_windows": len(train)})
+
+
+if __name__ == "__main__":
+    main()

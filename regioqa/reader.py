@@ -1,0 +1,326 @@
+"""Extractive question answering over retrieved chunks, with any ``AutoModelForQuestionAnswering``.
+
+transformers 5.x has no question-answering pipeline, so this module does the whole job: it cuts each
+retrieved chunk into overlapping token windows (fast-tokenizer offset mappings), runs them through the
+model in length-sorted batches, scores every span of every window as ``start + end - null`` (the
+window's own no-answer score at the first token, so scores compare across windows and passages),
+maps the best spans back to character offsets in the *original article* and returns
+:class:`~regioqa.types.Answer` objects, or an abstention when no span beats the no-answer threshold.
+There are no word-alignment heuristics: spans are whatever tokens the model picks, trimmed of
+surrounding whitespace and punctuation, so unsegmented Chinese works as is.
+
+>>> from regioqa.reader import Reader
+>>> reader = Reader()                                   # doctest: +SKIP  (registry's trained reader)
+>>> reader.predict([("谁发明了电话？", "电话由贝尔发明。")])[0].text  # doctest: +SKIP
+'贝尔'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import ReaderConfig
+from .errors import InputError, ModelNotFoundError
+from .types import Answer, Article, Chunk, Hit, Sentence
+
+_TRIM = set(" \t\r\n\u3000\u00a0，,。.；;：:、！!？?")
+
+
+def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
+               max_answer_chars: int, top_n: int = 5, candidates: int = 20
+               ) -> list[tuple[float, int, int]]:
+    """Best spans of one window as ``(score, char_start, char_end)``, best first.
+
+    ``offsets[i]`` is token ``i``'s character range in the context, or ``None`` for question and
+    special tokens (never part of an answer). ``score = start + end - (start[0] + end[0])``: the span
+    logit minus the window's null (no-answer) logit at the first token. Spans longer than
+    ``max_answer_chars`` characters or ending before they start are not considered.
+
+    >>> s = np.array([0., 0., 5., 1.]); e = np.array([0., 0., 1., 4.])
+    >>> best_spans(s, e, [None, None, (0, 1), (1, 3)], max_answer_chars=10, top_n=1)
+    [(9.0, 0, 3)]
+    """
+    idx = np.array([i for i, o in enumerate(offsets) if o is not None and o[1] > o[0]], dtype=np.int64)
+    if idx.size == 0:
+        return []
+    null = float(start_logits[0] + end_logits[0])
+    s = np.asarray(start_logits, dtype=np.float64)[idx]
+    e = np.asarray(end_logits, dtype=np.float64)[idx]
+    cs = np.array([offsets[i][0] for i in idx])  # type: ignore[index]
+    ce = np.array([offsets[i][1] for i in idx])  # type: ignore[index]
+    k = min(candidates, idx.size)
+    si = np.argpartition(-s, k - 1)[:k]
+    ei = np.argpartition(-e, k - 1)[:k]
+    scores = s[si][:, None] + e[ei][None, :]
+    valid = (ei[None, :] >= si[:, None]) & (ce[ei][None, :] - cs[si][:, None] <= max_answer_chars)
+    scores = np.where(valid, scores, -np.inf)
+    flat = np.argsort(-scores, axis=None)[:top_n]
+    out = []
+    for f in flat:
+        a, b = np.unravel_index(f, scores.shape)
+        if not np.isfinite(scores[a, b]):
+            break
+        out.append((float(scores[a, b]) - null, int(cs[si[a]]), int(ce[ei[b]])))
+    return out
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past surrounding whitespace and sentence punctuation."""
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    return start, end
+
+
+@dataclass(slots=True)
+class Window:
+    """One model input: a question with a slice of one chunk; offsets are into the article body."""
+
+    input_ids: list[int]
+    offsets: list[tuple[int, int] | None]
+    passage: int  # index into the passages of this call
+
+
+@dataclass(slots=True)
+class _Passage:
+    question: str
+    text: str  # the chunk text
+    base: int  # article offset of text[0]
+    article_id: str
+    title: str
+    chunk_id: str | None
+
+
+class Reader:
+    """Span-extraction reader. Loads lazily; thread-safe loading; CPU inference.
+
+    ``model``: a model directory, a registry name, or None for the registry's default reader.
+    """
+
+    def __init__(self, model: str | Path | None = None, config: ReaderConfig | None = None) -> None:
+        self.config = config or ReaderConfig()
+        self._model_arg = model if model is not None else self.config.model
+        self._model: Any = None
+        self._tok: Any = None
+        self._lock = threading.Lock()
+        self.model_path: Path | None = None
+        self._sentences: dict[str, list[Sentence]] = {}
+
+    # ------------------------------------------------------------------ loading
+    def _resolve(self) -> Path:
+        arg = self._model_arg
+        if arg is not None and Path(arg).is_dir():
+            return Path(arg)
+        from . import registry
+
+        return Path(registry.resolve("reader", None if arg is None else str(arg)).path)
+
+    def load(self) -> Reader:
+        """Load model and tokenizer now (otherwise the first call does)."""
+        with self._lock:
+            if self._model is not None:
+                return self
+            import torch
+            from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+            path = self._resolve()
+            if not (path / "config.json").exists():
+                raise ModelNotFoundError(f"reader model directory {path} has no config.json")
+            try:
+                model, info = AutoModelForQuestionAnswering.from_pretrained(
+                    str(path), output_loading_info=True, dtype=torch.float32)
+            except ValueError as e:  # an architecture without a QA class
+                raise InputError(f"reader model {path} cannot do extractive QA: {e}") from e
+            missing = [k for k in info.get("missing_keys", []) if "qa_outputs" in k]
+            if missing:
+                raise InputError(f"reader model {path} has no trained QA head (missing {missing}); "
+                                 "use a question-answering model (`regioqa models prepare` builds one)")
+            tok = AutoTokenizer.from_pretrained(str(path))
+            if not getattr(tok, "is_fast", False):
+                raise InputError(f"reader model {path}: a fast tokenizer is needed (offset mappings)")
+            tok.padding_side = "right"
+            model.eval()
+            if self.config.quantize == "int8":
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            elif self.config.quantize not in (None, ""):
+                raise InputError(f"reader.quantize must be None or 'int8', got {self.config.quantize!r}")
+            self._tok, self._model, self.model_path = tok, model, path
+        return self
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.load()._tok
+
+    @property
+    def model(self) -> Any:
+        return self.load()._model
+
+    # ------------------------------------------------------------------ public API
+    def check_question(self, question: str) -> str:
+        """Strip and validate a question; raises InputError when empty or over the limit."""
+        if not isinstance(question, str):
+            raise InputError(f"question must be a string, got {type(question).__name__}")
+        q = question.strip()
+        if not q:
+            raise InputError("empty question")
+        limit = self.config.max_question_chars
+        if len(q) > limit:
+            raise InputError(f"question is {len(q)} characters; the limit is {limit} "
+                             "(reader.max_question_chars)")
+        return q
+
+    def run(self, question: str, hits: Sequence[Hit], articles: dict[str, Article],
+            top_k: int | None = None) -> list[Answer]:
+        """Answer ``question`` from the retrieved ``hits``; best first, or ``[Answer.abstain(...)]``.
+
+        ``articles`` maps article id to :class:`Article` (for offsets, titles and sentences).
+        """
+        q = self.check_question(question)
+        passages = []
+        for h in hits:
+            art = articles.get(h.chunk.article_id)
+            passages.append(self._passage(q, h.chunk, art, h.article_title))
+        return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True)
+
+    def predict(self, pairs: Iterable[tuple[str, str]], allow_abstain: bool = False) -> list[Answer]:
+        """SQuAD-style: the best answer for each ``(question, context)``; offsets are into the context.
+
+        Article ids are ``"ctx{i}"``. With ``allow_abstain`` a pair may yield an abstention.
+        """
+        out = []
+        pairs = list(pairs)
+        windows, passages = [], []
+        for i, (question, context) in enumerate(pairs):
+            q = self.check_question(question)
+            passages.append(_Passage(q, context, 0, f"ctx{i}", "", None))
+        windows = self.windows(passages)
+        scored = self._score(windows, passages)
+        for i in range(len(pairs)):
+            cands = [c for c in scored if c[1] == i]
+            out.append(self._finish(cands, passages, {}, 1, allow_abstain)[0])
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _passage(self, q: str, chunk: Chunk, art: Article | None, title: str) -> _Passage:
+        if art is not None:
+            if art.text[chunk.start:chunk.end] != chunk.text:
+                raise InputError(f"chunk {chunk.chunk_id} does not match article {art.id} text at "
+                                 f"[{chunk.start}, {chunk.end}); rebuild the index")
+            title = title or art.title
+        return _Passage(q, chunk.text, chunk.start, chunk.article_id, title, chunk.chunk_id)
+
+    def windows(self, passages: Sequence[_Passage]) -> list[Window]:
+        """Tokenize passages into overlapping windows (``reader.max_seq_len``, ``reader.stride``)."""
+        if not passages:
+            return []
+        tok = self.tokenizer
+        max_len, stride = self.config.max_seq_len, self.config.stride
+        q_budget = max_len // 2
+        for p in passages:
+            n_q = len(tok(p.question, add_special_tokens=False)["input_ids"])
+            if n_q > q_budget:
+                raise InputError(f"question is {n_q} tokens; the limit is {q_budget} "
+                                 f"(half of reader.max_seq_len={max_len})")
+        if stride >= max_len - q_budget - 4:
+            raise InputError(f"reader.stride={stride} must be well below reader.max_seq_len={max_len}")
+        enc = tok([p.question for p in passages], [p.text for p in passages], truncation="only_second",
+                  max_length=max_len, stride=stride, return_overflowing_tokens=True,
+                  return_offsets_mapping=True, padding=False)
+        out = []
+        for i, ids in enumerate(enc["input_ids"]):
+            pi = enc["overflow_to_sample_mapping"][i]
+            base = passages[pi].base
+            seq = enc.sequence_ids(i)
+            offs = [(a + base, b + base) if s == 1 else None
+                    for (a, b), s in zip(enc["offset_mapping"][i], seq, strict=True)]
+            out.append(Window(list(ids), offs, pi))
+        return out
+
+    def forward(self, windows: Sequence[Window], batch_size: int | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Start and end logits for each window, in input order; length-sorted batches."""
+        import torch
+
+        model, tok = self.model, self.tokenizer
+        bs = max(1, batch_size or self.config.batch_size)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        res: list[tuple[np.ndarray, np.ndarray]] = [None] * len(windows)  # type: ignore[list-item]
+        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        with torch.inference_mode():
+            for b in range(0, len(order), bs):
+                idx = order[b:b + bs]
+                n = max(len(windows[i].input_ids) for i in idx)
+                ids = torch.full((len(idx), n), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), n), dtype=torch.long)
+                for r, i in enumerate(idx):
+                    w = windows[i].input_ids
+                    ids[r, :len(w)] = torch.tensor(w)
+                    mask[r, :len(w)] = 1
+                out = model(input_ids=ids, attention_mask=mask)
+                sl, el = out.start_logits.float().numpy(), out.end_logits.float().numpy()
+                for r, i in enumerate(idx):
+                    m = len(windows[i].input_ids)
+                    res[i] = (sl[r, :m], el[r, :m])
+        return res
+
+    def _score(self, windows: Sequence[Window], passages: Sequence[_Passage]
+               ) -> list[tuple[float, int, int, int, float]]:
+        """Candidates ``(score, passage, start, end, null)`` over all windows (article offsets)."""
+        cands = []
+        for w, (sl, el) in zip(windows, self.forward(windows), strict=True):
+            null = float(sl[0] + el[0])
+            for score, a, b in best_spans(sl, el, w.offsets, self.config.max_answer_len, top_n=5):
+                cands.append((score, w.passage, a, b, null))
+        return cands
+
+    def _answer(self, passages: list[_Passage], articles: dict[str, Article], top_k: int,
+                allow_abstain: bool) -> list[Answer]:
+        if not passages:
+            return [Answer.abstain(score=float("-inf"))]
+        return self._finish(self._score(self.windows(passages), passages), passages, articles, top_k,
+                            allow_abstain)
+
+    def _finish(self, cands: list[tuple[float, int, int, int, float]], passages: Sequence[_Passage],
+                articles: dict[str, Article], top_k: int, allow_abstain: bool) -> list[Answer]:
+        best: dict[tuple[str, int, int], Answer] = {}
+        for score, pi, a, b, null in sorted(cands, key=lambda c: -c[0]):
+            p = passages[pi]
+            ta, tb = trim_span(p.text, a - p.base, b - p.base)
+            if ta >= tb:
+                continue
+            key = (p.article_id, ta + p.base, tb + p.base)
+            if key in best:
+                continue
+            art = articles.get(p.article_id)
+            best[key] = Answer(text=p.text[ta:tb], score=score, article_id=p.article_id,
+                               article_title=p.title, start=key[1], end=key[2],
+                               sentence=self._sentence(art, key[1], key[2]) if art else None,
+                               chunk_id=p.chunk_id, no_answer_score=null)
+            if len(best) >= top_k:
+                break
+        answers = list(best.values())
+        if not answers:
+            return [Answer.abstain(score=float("-inf"))]
+        if allow_abstain and answers[0].score < self.config.no_answer_threshold:
+            return [Answer.abstain(score=answers[0].score, no_answer_score=answers[0].no_answer_score)]
+        return answers
+
+    def _sentence(self, art: Article, start: int, end: int) -> Sentence | None:
+        """The sentence holding ``[start, end)`` (merged when the span crosses a boundary)."""
+        sents = self._sentences.get(art.id)
+        if sents is None:
+            from .text import sentences
+
+            sents = self._sentences[art.id] = sentences(art)
+        hit = [s for s in sents if s.start < end and s.end > start]
+        if not hit:
+            return None
+        a, b = hit[0].start, hit[-1].end
+        return Sentence(art.id, a, b, art.text[a:b])

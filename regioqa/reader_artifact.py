@@ -1,0 +1,89 @@
+"""Rebuild the offline reader model from the converted e5 base plus the committed trained tensors.
+
+``models/artifacts/reader-e5-small-zh/`` holds only what training changed (the top encoder layers and
+the QA head, fp16 safetensors) and ``reader_settings.json``. :func:`prepare` merges them into the base
+(``models_dir()/e5-small``) and writes a complete transformers ``BertForQuestionAnswering`` directory;
+the registry calls it as ``"regioqa.reader_artifact:prepare"``.
+
+>>> from regioqa.paths import models_dir
+>>> prepare(models_dir() / "reader-e5-small-zh", models_dir() / "e5-small")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import ModelNotFoundError
+from .paths import ARTIFACTS_DIR
+
+ARTIFACT_DIR = ARTIFACTS_DIR / "reader-e5-small-zh"
+WEIGHTS = "trained.safetensors"
+SETTINGS = "reader_settings.json"
+COMPLETE = "complete"
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> None:
+    """Write the full reader model to ``out_dir`` (built in a temporary sibling, renamed into place).
+
+    Raises ModelNotFoundError when the base model or the trained artifact is missing.
+    """
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    out_dir, base_dir = Path(out_dir), Path(base_dir)
+    art = Path(artifact_dir) if artifact_dir else ARTIFACT_DIR
+    if not (base_dir / "model.safetensors").exists() or not (base_dir / "config.json").exists():
+        raise ModelNotFoundError(f"reader base model not found at {base_dir} (expects config.json and "
+                                 "model.safetensors): run `regioqa models prepare --role embedder` first")
+    if not (art / WEIGHTS).exists():
+        raise ModelNotFoundError(f"trained reader weights not found: {art / WEIGHTS} "
+                                 "(train them with models/train_reader.py)")
+    settings = json.loads((art / SETTINGS).read_text(encoding="utf-8")) if (art / SETTINGS).exists() else {}
+
+    state: dict[str, torch.Tensor] = {}
+    with safe_open(str(base_dir / "model.safetensors"), "pt") as f:
+        for k in f.keys():  # noqa: SIM118 (safe_open is not a mapping)
+            state[k if k.startswith("bert.") else f"bert.{k}"] = f.get_tensor(k).float()
+    with safe_open(str(art / WEIGHTS), "pt") as f:
+        trained = {k: f.get_tensor(k).float() for k in f.keys()}  # noqa: SIM118
+    unknown = [k for k in trained if not k.startswith("qa_outputs.") and k not in state]
+    if unknown:
+        raise ModelNotFoundError(f"{art / WEIGHTS} has tensors the base model lacks: {unknown[:5]}; "
+                                 f"was it trained on another base than {base_dir}?")
+    for k, t in trained.items():
+        if k in state and state[k].shape != t.shape:
+            raise ModelNotFoundError(f"{art / WEIGHTS}: {k} has shape {tuple(t.shape)}, "
+                                     f"base has {tuple(state[k].shape)}")
+        state[k] = t
+    if "qa_outputs.weight" not in state:
+        raise ModelNotFoundError(f"{art / WEIGHTS} holds no QA head (qa_outputs.*)")
+
+    config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+    config["architectures"] = ["BertForQuestionAnswering"]
+    config["regioqa_reader"] = {k: settings.get(k) for k in ("max_seq_len", "stride", "step", "validation")}
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"),
+                  metadata={"format": "pt"})
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        for name in _TOKENIZER_FILES:
+            if (base_dir / name).exists():
+                shutil.copy2(base_dir / name, tmp / name)
+        if (art / "README.md").exists():
+            shutil.copy2(art / "README.md", tmp / "README.md")
+        (tmp / COMPLETE).write_text(json.dumps({"base": str(base_dir), "artifact": str(art)}) + "\n",
+                                    encoding="utf-8")
+        tmp.chmod(0o755)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
