@@ -118,6 +118,11 @@ _CLOSING = "”’\"'」』）)】》]"
 _SENTENCE_END = "。！？!?…⋯.；;：:"
 
 
+# an unmarked, numbered in-body subheading ("一、加强基础研究", "（二）…", "3. …"): never continued
+_SUBHEAD = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、．]|\d{1,2}\.(?!\d)"
+                      r"|[（(][一二三四五六七八九十\d]{1,3}[)）])[^。！？；!?;]{1,30}$")
+
+
 def _ends_sentence(s: str) -> bool:
     s = s.rstrip().rstrip(_CLOSING)
     return bool(s) and s[-1] in _SENTENCE_END
@@ -261,7 +266,8 @@ def parse_page_dump(text: str, stem: str, file: str = "<page>",
     * a single-line block ending with a photo credit (``XXX摄``, ``受访者供图``) is a caption;
       ``（作者系……）`` is author information; both are kept out of the body;
     * a paragraph that does not end a sentence is continued by the next paragraph (skipping captions):
-      the layout cut it with a photo or a column break.
+      the layout cut it with a photo or a column break; a short numbered line (an unmarked
+      subheading like ``一、加强基础研究``) is not continued.
 
     >>> page = "\\n\\n".join(["## 引题", "## 大标题", "◎本报记者 张三", "第一段没有", "图片说明。 李四摄",
     ...                        "写完。", "## 小标题", "第二段。"])
@@ -363,7 +369,7 @@ def _finish(d: _Draft, art_id: str, file: str, col: _Collector) -> Article:
             else:
                 paras.append(it.text)
                 para_lines.append(it.line)
-            open_para = not _ends_sentence(paras[-1])
+            open_para = not _ends_sentence(paras[-1]) and not _SUBHEAD.match(paras[-1])
             last_line = it.line
         elif it.kind == "heading":
             sections.append((it.text, len(paras)))

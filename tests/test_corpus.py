@@ -135,7 +135,7 @@ def test_dump_rules_generalise() -> None:
     text = _page(
         "## 本版导读", "## 引题一", "## 第一篇标题", "◎本报记者 王五 李六",
         "第一篇第一段。", "## 小节", "第一篇第二段被图片", "一张照片的说明。 新华社记者 赵七 摄", "截断了。",
-        "## 专栏名称", "◎张三", "评论正文讲改革创新的道理。", "评论第二段。",
+        "## 专栏名称", "◎张三", "一、讲道理", "评论正文讲改革创新的道理。", "评论第二段。",
         "（作者系某省某厅厅长）", "## 评论讲改革创新的道理", "## 第三篇标题", "◎本报记者 周八",
         "通讯员 吴九", "第三篇正文。", "（资料图片）图为某地的景色（资料图片）",
     )
@@ -148,7 +148,7 @@ def test_dump_rules_generalise() -> None:
     assert a.byline == ["王五", "李六"] and a.sections[0].heading == "小节"
     assert (b.title, b.meta["column"]) == ("评论讲改革创新的道理", "专栏名称")
     assert b.meta["author_info"] == "作者系某省某厅厅长"
-    assert b.text == "评论正文讲改革创新的道理。\n评论第二段。"
+    assert b.text == "一、讲道理\n评论正文讲改革创新的道理。\n评论第二段。"  # unmarked subheading: not joined
     assert c.title == "第三篇标题" and c.byline == ["周八", "吴九"]
     assert c.text == "第三篇正文。" and c.captions == ["（资料图片）图为某地的景色（资料图片）"]
 
