@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 from .errors import ModelNotFoundError
@@ -22,14 +21,14 @@ from .paths import ARTIFACTS_DIR
 ARTIFACT_DIR = ARTIFACTS_DIR / "reader-e5-small-zh"
 WEIGHTS = "trained.safetensors"
 SETTINGS = "reader_settings.json"
-COMPLETE = "complete"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> None:
-    """Write the full reader model to ``out_dir`` (built in a temporary sibling, renamed into place).
+    """Write the full reader model into ``out_dir`` (the registry builds it in a temporary directory,
+    marks it complete and renames it into place).
 
-    Raises ModelNotFoundError when the base model or the trained artifact is missing.
+    Raises ModelNotFoundError when the base model or the trained artifact is missing or mismatched.
     """
     import torch
     from safetensors import safe_open
@@ -67,23 +66,12 @@ def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> 
     config["architectures"] = ["BertForQuestionAnswering"]
     config["regioqa_reader"] = {k: settings.get(k) for k in ("max_seq_len", "stride", "step", "validation")}
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"),
-                  metadata={"format": "pt"})
-        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        for name in _TOKENIZER_FILES:
-            if (base_dir / name).exists():
-                shutil.copy2(base_dir / name, tmp / name)
-        if (art / "README.md").exists():
-            shutil.copy2(art / "README.md", tmp / "README.md")
-        (tmp / COMPLETE).write_text(json.dumps({"base": str(base_dir), "artifact": str(art)}) + "\n",
-                                    encoding="utf-8")
-        tmp.chmod(0o755)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(out_dir / "model.safetensors"),
+              metadata={"format": "pt"})
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    for name in _TOKENIZER_FILES:
+        if (base_dir / name).exists():
+            shutil.copy2(base_dir / name, out_dir / name)
+    if (art / "README.md").exists():
+        shutil.copy2(art / "README.md", out_dir / "README.md")

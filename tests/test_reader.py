@@ -1,0 +1,229 @@
+"""Reader tests: a tiny random BertForQuestionAnswering and a WordPiece tokenizer trained on the spot
+(no files, no hub), plus ``model``-marked tests of the trained offline reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regioqa.config import ReaderConfig
+from regioqa.errors import InputError, ModelNotFoundError
+from regioqa.reader import Reader, best_spans, trim_span
+from regioqa.types import Article, Chunk, Hit
+
+TEXT = ("呼和浩特市今年科技投入增长了百分之十二，新建实验室八个。"
+        "山西省推进区域创新体系建设，培育高新技术企业三千家。"
+        "甘肃省与二十多个国家开展国际科技合作，引进专家一百名。"
+        "Hohhot plans 12 new labs in 2024.\n"
+        "全市研发经费支出达到四十亿元，比上年增长百分之十五。") * 3
+
+
+def _tiny_dir(root: Path, qa_head: bool = True) -> Path:
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertForQuestionAnswering, BertModel, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok.train_from_iterator([TEXT, "谁 什么 多少 哪里 为什么 问题"] * 4,
+                            trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
+                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=256, pad_token_id=0)
+    model = BertForQuestionAnswering(cfg) if qa_head else BertModel(cfg)
+    d = root / ("qa" if qa_head else "bare")
+    model.save_pretrained(d)
+    fast.save_pretrained(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _tiny_dir(tmp_path_factory.mktemp("tiny-reader"))
+
+
+@pytest.fixture()
+def article() -> Article:
+    return Article(id="a1", title="科技新闻", text=TEXT)
+
+
+def _hits(article: Article, spans: list[tuple[int, int]]) -> list[Hit]:
+    return [Hit(chunk=Chunk(article.id, f"{article.id}#{i}", i, s, e, article.text[s:e]), score=1.0,
+                retriever="bm25", rank=i + 1) for i, (s, e) in enumerate(spans)]
+
+
+def _reader(tiny: Path, **kw: object) -> Reader:
+    cfg = ReaderConfig(max_seq_len=48, stride=12, max_answer_len=16, top_k=3, no_answer_threshold=-1e9)
+    for k, v in kw.items():
+        setattr(cfg, k, v)
+    return Reader(tiny, cfg)
+
+
+# ---------------------------------------------------------------- span scoring (no model)
+def test_best_spans_scores_against_the_null_and_respects_limits() -> None:
+    s = np.array([3.0, 0.0, 1.0, 9.0, 2.0])
+    e = np.array([1.0, 8.0, 2.0, 0.0, 5.0])
+    offs = [None, None, (0, 2), (2, 3), (3, 9)]  # token 1 is question: never part of an answer
+    got = best_spans(s, e, offs, max_answer_chars=100, top_n=10)
+    assert got[0] == (9.0 + 5.0 - 4.0, 2, 9)
+    assert all(a < b for _, a, b in got)
+    assert [g[0] for g in got] == sorted((g[0] for g in got), reverse=True)
+    # the 7-character span is now too long: best is token 3 alone or token 4 alone
+    short = best_spans(s, e, offs, max_answer_chars=6, top_n=1)
+    assert short[0][1:] in {(2, 3), (3, 9)} and short[0][2] - short[0][1] <= 6
+    assert best_spans(s, e, [None] * 5, 10) == []
+
+
+def test_trim_span_drops_whitespace_and_punctuation() -> None:
+    t = " ，八个。 "
+    a, b = trim_span(t, 0, len(t))
+    assert t[a:b] == "八个"
+    assert trim_span("。。", 0, 2)[0] == trim_span("。。", 0, 2)[1]
+
+
+# ---------------------------------------------------------------- with a tiny random model
+def test_windows_cover_the_chunk_with_overlap_and_article_offsets(tiny: Path, article: Article) -> None:
+    r = _reader(tiny)
+    start, end = 30, 200
+    from regioqa.reader import _Passage
+
+    ws = r.windows([_Passage("新建实验室多少个？", article.text[start:end], start, "a1", "", None)])
+    assert len(ws) > 2
+    covered: set[int] = set()
+    prev_last = -1
+    for w in ws:
+        assert len(w.input_ids) <= 48
+        spans = [o for o in w.offsets if o is not None]
+        assert spans and all(start <= a < b <= end for a, b in spans)
+        assert prev_last < 0 or spans[0][0] < prev_last, "consecutive windows overlap"
+        prev_last = spans[-1][1]
+        for a, b in spans:
+            covered.update(range(a, b))
+    assert covered >= {i for i in range(start, end) if not article.text[i].isspace()}
+
+
+def test_answers_index_the_original_article(tiny: Path, article: Article) -> None:
+    r = _reader(tiny)
+    hits = _hits(article, [(57, 150), (150, 260)])
+    answers = r.run("全市研发经费支出达到多少？", hits, {article.id: article})
+    assert 1 <= len(answers) <= 3
+    for a in answers:
+        assert not a.is_no_answer
+        assert article.text[a.start:a.end] == a.text and a.text.strip() == a.text
+        assert 57 <= a.start < a.end <= 260 and a.end - a.start <= 16
+        assert a.article_id == "a1" and a.article_title == "科技新闻"
+        assert a.chunk_id in {"a1#0", "a1#1"}
+        assert a.sentence is not None and a.sentence.start <= a.start and a.end <= a.sentence.end
+        assert article.text[a.sentence.start:a.sentence.end] == a.sentence.text
+    assert [a.score for a in answers] == sorted((a.score for a in answers), reverse=True)
+    assert len({(a.start, a.end) for a in answers}) == len(answers)
+
+
+def test_scores_compare_across_passages(tiny: Path, article: Article) -> None:
+    r = _reader(tiny, top_k=1)
+    arts = {article.id: article}
+    q = "甘肃省引进专家多少名？"
+    h1, h2 = _hits(article, [(0, 120), (120, 300)])
+    both = r.run(q, [h1, h2], arts)[0]
+    alone = [r.run(q, [h], arts)[0] for h in (h1, h2)]
+    best = max(alone, key=lambda a: a.score)
+    assert (both.start, both.end) == (best.start, best.end)
+    assert both.score == pytest.approx(best.score, abs=1e-4)
+
+
+def test_batched_forward_matches_one_window_at_a_time(tiny: Path, article: Article) -> None:
+    r = _reader(tiny)
+    from regioqa.reader import _Passage
+
+    ws = r.windows([_Passage("山西省培育多少家企业？", article.text[:300], 0, "a1", "", None)])
+    assert len(ws) > 4 and len({len(w.input_ids) for w in ws}) > 1  # padding is exercised
+    batched = r.forward(ws, batch_size=8)
+    single = r.forward(ws, batch_size=1)
+    for (s1, e1), (s2, e2) in zip(batched, single, strict=True):
+        np.testing.assert_allclose(s1, s2, atol=1e-4)
+        np.testing.assert_allclose(e1, e2, atol=1e-4)
+
+
+def test_abstains_below_the_threshold(tiny: Path, article: Article) -> None:
+    arts = {article.id: article}
+    hits = _hits(article, [(0, 120)])
+    answered = _reader(tiny).run("新建实验室多少个？", hits, arts)
+    best = answered[0].score
+    out = _reader(tiny, no_answer_threshold=best + 1.0).run("新建实验室多少个？", hits, arts)
+    assert len(out) == 1 and out[0].is_no_answer and out[0].text == ""
+    assert out[0].score == pytest.approx(best)
+    assert _reader(tiny).run("新建实验室多少个？", [], arts)[0].is_no_answer
+
+
+def test_predict_offsets_are_into_each_context(tiny: Path) -> None:
+    r = _reader(tiny)
+    ctxs = [TEXT[:80], TEXT[40:200]]
+    out = r.predict([("多少？", c) for c in ctxs])
+    assert len(out) == 2
+    for i, (a, c) in enumerate(zip(out, ctxs, strict=True)):
+        assert a.article_id == f"ctx{i}" and c[a.start:a.end] == a.text and a.text
+
+
+def test_bad_questions_are_clear_errors(tiny: Path, article: Article) -> None:
+    r = _reader(tiny, max_question_chars=20)
+    hits = _hits(article, [(0, 50)])
+    with pytest.raises(InputError, match="empty question"):
+        r.run("   ", hits, {article.id: article})
+    with pytest.raises(InputError, match="limit is 20"):
+        r.run("多" * 21, hits, {article.id: article})
+    with pytest.raises(InputError, match="tokens; the limit is 24"):  # half of max_seq_len=48
+        _reader(tiny).run("多 " * 40, hits, {article.id: article})
+
+
+def test_chunk_not_matching_article_is_an_error(tiny: Path, article: Article) -> None:
+    bad = Hit(chunk=Chunk("a1", "a1#0", 0, 0, 5, "不对的文本"), score=1.0, retriever="bm25", rank=1)
+    with pytest.raises(InputError, match="does not match article a1"):
+        _reader(tiny).run("多少？", [bad], {article.id: article})
+
+
+def test_model_without_qa_head_or_missing_model(tmp_path: Path) -> None:
+    bare = _tiny_dir(tmp_path, qa_head=False)
+    with pytest.raises(InputError, match="no trained QA head"):
+        Reader(bare).load()
+    with pytest.raises(ModelNotFoundError):
+        Reader(tmp_path / "nowhere").load()
+
+
+# ---------------------------------------------------------------- the trained offline reader
+@pytest.fixture(scope="session")
+def trained_reader() -> Reader:
+    from regioqa.registry import ensure
+
+    return Reader(ensure("reader").path)
+
+
+@pytest.mark.model
+def test_trained_reader_answers_simple_chinese_questions(trained_reader: Reader) -> None:
+    ctx = ("2023年，呼和浩特市全社会研发经费投入达到42.6亿元，同比增长15.3%。"
+           "全市新认定高新技术企业312家，科技型中小企业入库数量达到1205家。"
+           "内蒙古乳业技术创新中心由伊利集团牵头建设。")
+    qs = [("2023年呼和浩特市研发经费投入达到多少？", "42.6亿元"),
+          ("全市新认定高新技术企业多少家？", "312家"),
+          ("内蒙古乳业技术创新中心由谁牵头建设？", "伊利集团")]
+    out = trained_reader.predict(qs and [(q, ctx) for q, _ in qs])
+    for (q, gold), a in zip(qs, out, strict=True):
+        assert gold in a.text or a.text in gold and len(a.text) >= len(gold) - 1, (q, a.text)
+
+
+@pytest.mark.model
+def test_trained_reader_prefers_the_passage_with_the_answer(trained_reader: Reader) -> None:
+    a1 = Article("x1", "山西", "山西省推进区域创新体系建设，全省培育国家级创新平台87个。太原是山西省会。")
+    a2 = Article("x2", "甘肃", "甘肃省与40多个国家和地区开展科技合作，兰州大学参与其中。")
+    hits = _hits(a1, [(0, len(a1.text))]) + _hits(a2, [(0, len(a2.text))])
+    best = trained_reader.run("甘肃省与多少个国家和地区开展科技合作？", hits, {"x1": a1, "x2": a2})[0]
+    assert best.article_id == "x2" and "40" in best.text
