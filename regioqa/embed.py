@@ -246,9 +246,13 @@ class Embedder:
         model.eval()
         self._tok.model_max_length = 1 << 30  # long texts are windowed here, not truncated
         if self.config.quantize == "int8":
+            import warnings
+
             from torch.ao.quantization import quantize_dynamic
 
-            model = quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch deprecates (but still ships) eager quantisation
+                model = quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
         self._model = model
         self._dim = int(cfg.hidden_size)
         with_sp = self._tok("a")["input_ids"]

