@@ -78,6 +78,7 @@ class ReaderConfig:
     batch_size: int = 16
     max_question_chars: int = 256
     quantize: str | None = None
+    expand_english: bool = True  # English questions: append dictionary Chinese key terms for the reader
 
 
 @dataclass

@@ -1,0 +1,125 @@
+"""The question-answering facade: retrieve chunks from an index, read answers out of them, and give
+English renderings when the question is English (or when asked).
+
+>>> from regioqa.pipeline import RegioQA
+>>> qa = RegioQA.load("out/index")                                   # doctest: +SKIP
+>>> a = qa.ask("呼和浩特市的科技投入增长了多少？")[0]                  # doctest: +SKIP
+>>> a.text, a.article_id, qa.index.articles[a.article_id].text[a.start:a.end] == a.text  # doctest: +SKIP
+('12.5%', '000_925fbcf3af44d05b-a1', True)
+
+English questions are answered with Chinese spans (the reader is trained on Chinese); ``text_en`` and
+``sentence_en`` then carry the translator's rendering, or :data:`regioqa.types.NO_TRANSLATOR` when no
+translator can be loaded (never invented text). With ``reader.expand_english`` the reader also sees
+the question's dictionary-translated Chinese key terms.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import IndexError_, RegioQAError
+from .reader import Reader
+from .types import NO_TRANSLATOR, Answer
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_english(question: str) -> bool:
+    """A question with Latin letters and no Chinese characters."""
+    return bool(_LATIN.search(question)) and not _HAN.search(question)
+
+
+class RegioQA:
+    """Index + reader + translator. ``ask`` returns answers best first (or one abstention)."""
+
+    def __init__(self, index: Any, reader: Reader | None = None, translator: Any | None = None,
+                 config: Config | None = None) -> None:
+        self.index = index
+        self.config = config or getattr(index, "config", None) or Config()
+        self.reader = reader or Reader(config=self.config.reader)
+        self._translator = translator
+        self._translator_error: str | None = None
+        self._dictionary: Any = None
+        self.last_timings: dict[str, float] = {}
+
+    @classmethod
+    def load(cls, index_dir: str | Path, config: Config | None = None, reader: Reader | None = None,
+             translator: Any | None = None) -> RegioQA:
+        """Load the index at ``index_dir`` (raises IndexError_ naming the directory when absent)."""
+        from .index import Index
+
+        d = Path(index_dir)
+        if not d.is_dir():
+            raise IndexError_(f"index directory not found: {d} (build one with `regioqa index build`)")
+        index = Index.load(d, config=config)
+        return cls(index, reader, translator, index.config)
+
+    # ------------------------------------------------------------------ translation
+    @property
+    def translator(self) -> Any | None:
+        """The configured translator, loaded on first use; None when it cannot be loaded."""
+        if self._translator is None and self._translator_error is None:
+            try:
+                from .translate import load_translator
+
+                self._translator = load_translator(self.config.translate)
+            except (RegioQAError, ImportError) as e:
+                self._translator_error = str(e)
+        return self._translator
+
+    def _translate(self, answers: list[Answer]) -> None:
+        todo = [a for a in answers if not a.is_no_answer]
+        if not todo:
+            return
+        tr = self.translator
+        if tr is None:
+            for a in todo:
+                a.text_en = a.sentence_en = NO_TRANSLATOR
+            return
+        texts = [a.text for a in todo] + [a.sentence.text if a.sentence else a.text for a in todo]
+        out = tr.translate(texts)
+        for i, a in enumerate(todo):
+            a.text_en, a.sentence_en = out[i], out[len(todo) + i]
+
+    def reader_question(self, question: str) -> str:
+        """The question as the reader sees it: English questions get their dictionary Chinese terms."""
+        if not (self.config.reader.expand_english and is_english(question)):
+            return question
+        if self._dictionary is None:
+            from .dictionary import get_dictionary
+
+            self._dictionary = get_dictionary()
+        terms: list[str] = []
+        for _, zh in self._dictionary.expand_english(question, per_term=1):
+            terms += [t for t in zh if t not in terms]
+        room = self.config.reader.max_question_chars - len(question) - 1
+        extra = ""
+        for t in terms:
+            if len(extra) + len(t) + 1 > room:
+                break
+            extra += " " + t
+        return question + extra
+
+    # ------------------------------------------------------------------ asking
+    def ask(self, question: str, k: int | None = None, translate: bool | None = None) -> list[Answer]:
+        """Answer ``question`` from the top ``k`` retrieved chunks (default ``retrieve.top_k``).
+
+        ``translate``: None -> only for English questions. Raises InputError for an empty or
+        over-long question (limit: ``reader.max_question_chars``).
+        """
+        q = self.reader.check_question(question)
+        t0 = time.perf_counter()
+        hits = self.index.search(q, k=k or self.config.retrieve.top_k)
+        t1 = time.perf_counter()
+        answers = self.reader.run(self.reader_question(q), hits, self.index.articles)
+        t2 = time.perf_counter()
+        if translate or (translate is None and is_english(q)):
+            self._translate(answers)
+        self.last_timings = {"retrieve_s": t1 - t0, "read_s": t2 - t1,
+                             "translate_s": time.perf_counter() - t2, "passages": float(len(hits))}
+        return answers
