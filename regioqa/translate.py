@@ -137,6 +137,8 @@ FUNCTION_WORDS: dict[str, str] = {
     "正": "", "正式": "formally", "提出": "proposed", "强调": "stressed", "明确": "clearly",
     "指出": "pointed out", "认为": "believes", "主要": "main", "重要": "important", "重大": "major",
 }
+_POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
+               "你": "your", "你们": "your", "它们": "their"}
 _SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
 _PUNCT = {"，": ",", "。": _SENT_END + ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!", "“": '"',
           "”": '"', "‘": "'", "’": "'", "（": "(", "）": ")", "《": '"', "》": '"', "【": "[",
@@ -247,6 +249,10 @@ class LexicalTranslator:
         i = 0
         while i < len(toks):
             word, flag = toks[i]
+            if word in _POSSESSIVE and i + 1 < len(toks) and toks[i + 1][0] == "的":
+                out.append(_POSSESSIVE[word])  # 我们的 -> our
+                i += 2
+                continue
             name, used = self._name_at(toks, i)
             if name:
                 out.append(name)
@@ -494,16 +500,20 @@ class Seq2SeqTranslator:
         return segs
 
     def _cut(self, sent: str, limit: int) -> list[tuple[str, int]]:
-        parts = [p for p in re.split(r"(?<=[，,、：:])", sent) if p]
+        """Cut an over-long sentence at commas, then halve pieces until each fits ``limit``."""
+        parts = [p for p in re.split(r"(?<=[，,、：:；;])", sent) if p]
+
+        def fit(p: str, c: int) -> list[tuple[str, int]]:
+            if c <= limit or len(p) <= 1:
+                return [(p, c)]
+            mid = len(p) // 2
+            a, b = p[:mid], p[mid:]
+            ca, cb = self.count_tokens([a, b])
+            return fit(a, ca) + fit(b, cb)
+
         out: list[tuple[str, int]] = []
         for p, c in zip(parts, self.count_tokens(parts), strict=True):
-            if c <= limit:
-                out.append((p, c))
-                continue
-            step = max(1, int(len(p) * limit / c * 0.9))
-            for i in range(0, len(p), step):
-                piece = p[i:i + step]
-                out.append((piece, self.count_tokens([piece])[0]))
+            out.extend(fit(p, c))
         return out
 
     def translate(self, texts: list[str]) -> list[str]:

@@ -1,0 +1,294 @@
+"""Translation: the lexical offline translator, CC-CEDICT access, and the seq2seq path on tiny random models.
+
+The seq2seq tests build randomly initialised Marian and M2M100 models on the spot, with a SentencePiece
+tokenizer trained here on corpus text, save them to a temp dir and drive the real load, tokenise,
+generate and decode path. Their outputs are gibberish: the tests check shapes, determinism, batching,
+splitting and errors, not quality.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regioqa.config import TranslateConfig
+from regioqa.dictionary import get_dictionary, load_glossary
+from regioqa.errors import InputError, ModelNotFoundError
+from regioqa.numbers import check_numbers
+from regioqa.translate import LexicalTranslator, Seq2SeqTranslator, load_translator
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def lexical() -> LexicalTranslator:
+    return LexicalTranslator()
+
+
+@pytest.fixture(scope="module")
+def corpus_sentences(page_path: Path) -> list[str]:
+    from regioqa.corpus import load_articles
+    from regioqa.text import sentences
+
+    arts = load_articles(page_path)
+    return [s.text for a in arts for s in sentences(a)] + [a.title for a in arts]
+
+
+# -- dictionary ----------------------------------------------------------------------------------
+
+
+def test_dictionary_senses_skip_surname_variant_and_classifier() -> None:
+    d = get_dictionary()
+    for w in ("和", "张", "单"):
+        for s in d.senses(w):
+            assert not s.lower().startswith(("surname", "variant", "old variant", "cl:", "classifier"))
+    assert d.senses("和")[0] == "and"
+    assert d.senses("发展", pos="v")[0] == "develop" and d.senses("发展", pos="n")[0] == "development"
+    assert d.senses("不存在的词语xyz") == []
+
+
+def test_dictionary_names_and_reverse_lookup() -> None:
+    d = get_dictionary()
+    assert d.name_pinyin("何剑") == "He Jian"
+    assert d.name_pinyin("欧阳明高") == "Ouyang Minggao"  # two-character surname
+    assert d.name_pinyin("郭晋宁") == "Guo Jinning"
+    assert "创新" in d.to_chinese("innovation")
+    assert d.to_chinese("Hohhot")[0] == "呼和浩特"  # glossary first, base form
+    exp = dict(d.expand_english("How many member units did the dairy industry centre attract in Hohhot?"))
+    assert exp["Hohhot"][0] == "呼和浩特" and "成员" in exp["member"]
+    assert "How" not in exp and "in" not in exp
+
+
+def test_glossary_bad_line_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text("# comment\n呼和浩特\tHohhot\tplace\nbroken line without tab\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"g\.tsv: line 3"):
+        load_glossary(p)
+
+
+# -- lexical translator --------------------------------------------------------------------------
+
+
+def test_lexical_glossary_numbers_names(lexical: LexicalTranslator) -> None:
+    out = lexical.translate([
+        "2023年，在全国288个地级及以上城市中，呼和浩特市科技创新发展指数排名第30位。",
+        "该中心总经理何剑表示，国家乳业技术创新中心就吸纳了100多家成员单位。",
+        "2022年在甘肃省内播种面积达862万亩，占到了该省三大粮食作物总播种面积的36%。",
+    ])
+    assert lexical.lexical is True and lexical.name == "lexical-cedict"
+    assert "2023" in out[0] and "288" in out[0] and "Hohhot" in out[0] and "30th" in out[0]
+    assert "He Jian" in out[1] and "National Dairy Technology Innovation Center" in out[1]
+    assert "more than 100" in out[1]
+    assert "8.62 million mu" in out[2] and "36%" in out[2] and "Gansu" in out[2]
+    assert all((o[0].isupper() or o[0].isdigit()) and not HAN.search(o) for o in out)
+
+
+def test_lexical_whole_corpus_keeps_every_number(lexical: LexicalTranslator,
+                                                 corpus_sentences: list[str]) -> None:
+    out = lexical.translate(corpus_sentences)
+    assert len(out) == len(corpus_sentences)
+    bad = [(z, e, check_numbers(z, e).missing) for z, e in zip(corpus_sentences, out, strict=True)
+           if not check_numbers(z, e).ok]
+    assert bad == []
+    assert not [e for e in out if HAN.search(e)]  # nothing left untranslated
+    assert sum(bool(check_numbers(z, "").source) for z in corpus_sentences) > 30  # the check had work
+
+
+def test_lexical_function_words_dropped_and_punctuation(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我们的团队和企业。“突围”！"])[0]
+    assert out.startswith("Our team and enterprises.")  # 的 folded into the possessive, 和 -> and
+    assert '"Breakthrough"!' in out  # quotes and a capital after the sentence end
+
+
+def test_lexical_input_validation(lexical: LexicalTranslator) -> None:
+    assert lexical.translate(["", "   "]) == ["", ""]
+    assert lexical.translate([]) == []
+    with pytest.raises(InputError, match="list of strings"):
+        lexical.translate("你好")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="item 1"):
+        lexical.translate(["你好", 3])  # type: ignore[list-item]
+
+
+class KeywordEmbedder:
+    """Fake embedder: texts containing ``key`` map to one direction, the rest to another."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.calls = 0
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        hit = [self.key in t or "平台" in t for t in texts]
+        return np.array([[1.0, 0.0] if h else [0.0, 1.0] for h in hit], np.float32)
+
+
+def test_lexical_sense_choice_follows_embedder() -> None:
+    plain = LexicalTranslator().translate(["平台"])[0]
+    emb = KeywordEmbedder("terrace")
+    chosen = LexicalTranslator(embedder=emb).translate(["平台"])[0]
+    assert plain.lower() == get_dictionary().senses("平台")[0]  # CC-CEDICT order without embedder
+    assert chosen.lower() == "terrace" and emb.calls >= 2
+
+
+def test_load_translator_defaults_to_lexical() -> None:
+    assert load_translator(TranslateConfig(model="lexical")).lexical
+    assert load_translator(None).lexical  # nothing prepared offline -> builtin lexical
+    with pytest.raises(ModelNotFoundError):
+        load_translator(TranslateConfig(model="/no/such/model/dir"))
+
+
+# -- tiny seq2seq models -------------------------------------------------------------------------
+
+
+def train_spm(page_path: Path, out: Path) -> Path:
+    import sentencepiece as spm
+
+    lines = [ln.strip() for ln in page_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines += ["Hello world. This is English text for a tiny model."] * 5
+    (out / "train.txt").write_text("\n".join(lines), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(out / "train.txt"), model_prefix=str(out / "sp"),
+                                   vocab_size=1200, model_type="unigram", character_coverage=1.0,
+                                   hard_vocab_limit=False, bos_id=-1, eos_id=1, unk_id=2, pad_id=0,
+                                   minloglevel=2, num_threads=1)
+    return out / "sp.model"
+
+
+def build_tiny_marian(page_path: Path, root: Path) -> Path:
+    """A random 1-layer Marian model with a SentencePiece vocabulary trained on the corpus."""
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    sp_model = train_spm(page_path, root)
+    d = root / "tiny-marian"
+    d.mkdir()
+    sp = spm.SentencePieceProcessor(model_file=str(sp_model))
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    for name in ("source.spm", "target.spm"):
+        shutil.copy(sp_model, d / name)
+    (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = MarianTokenizer(str(d / "source.spm"), str(d / "target.spm"), str(d / "vocab.json"),
+                          pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    tok.save_pretrained(d)
+    torch.manual_seed(0)
+    cfg = MarianConfig(vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1,
+                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+                       decoder_ffn_dim=32, max_position_embeddings=256, pad_token_id=tok.pad_token_id,
+                       eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id,
+                       forced_eos_token_id=tok.eos_token_id)
+    MarianMTModel(cfg).save_pretrained(d)
+    return d
+
+
+def build_tiny_m2m(page_path: Path, root: Path) -> Path:
+    """A random 1-layer M2M100 model (language codes via forced_bos_token_id)."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    sp_model = root / "sp.model"
+    if not sp_model.exists():
+        sp_model = train_spm(page_path, root)
+    import sentencepiece as spm
+
+    d = root / "tiny-m2m"
+    d.mkdir()
+    shutil.copy(sp_model, d / "sentencepiece.bpe.model")
+    sp = spm.SentencePieceProcessor(model_file=str(sp_model))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    for i in range(sp.get_piece_size()):
+        vocab.setdefault(sp.id_to_piece(i), len(vocab))
+    (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = M2M100Tokenizer(str(d / "vocab.json"), str(d / "sentencepiece.bpe.model"), src_lang="zh",
+                          tgt_lang="en")
+    tok.save_pretrained(d)
+    n = max(len(tok), max(tok.lang_token_to_id.values()) + 1)
+    torch.manual_seed(0)
+    cfg = M2M100Config(vocab_size=n, d_model=16, encoder_layers=1, decoder_layers=1,
+                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+                       decoder_ffn_dim=32, max_position_embeddings=256, pad_token_id=tok.pad_token_id,
+                       eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
+                       decoder_start_token_id=tok.eos_token_id)
+    M2M100ForConditionalGeneration(cfg).save_pretrained(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny_models(page_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("tiny-seq2seq")
+    return {"marian": build_tiny_marian(page_path, root), "m2m_100": build_tiny_m2m(page_path, root)}
+
+
+SRC = ["呼和浩特市科技创新发展指数排名第30位。",
+       "国家乳业技术创新中心在呼和浩特成立刚刚两年，就吸纳了100多家成员单位。" * 4,
+       "",
+       "甘肃省科技厅已争取和布局各类国际合作项目近300项。"]
+
+
+def _cfg(**kw: int) -> TranslateConfig:
+    base = {"beam_size": 2, "max_new_tokens": 6, "max_input_tokens": 40, "batch_size": 2}
+    base.update(kw)
+    return TranslateConfig(**base)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("family", ["marian", "m2m_100"])
+def test_seq2seq_translate_shapes_determinism_batching(tiny_models: dict[str, Path], family: str) -> None:
+    tr = Seq2SeqTranslator(tiny_models[family], _cfg())
+    out = tr.translate(SRC)
+    assert tr.family == family and not tr.lexical and tr.name.startswith("seq2seq:")
+    assert len(out) == len(SRC) and out[2] == ""
+    assert all(isinstance(o, str) and o for i, o in enumerate(out) if i != 2)
+    assert tr.translate(SRC) == out  # deterministic
+    one_by_one = [Seq2SeqTranslator(tiny_models[family], _cfg(batch_size=1)).translate([s])[0] for s in SRC]
+    assert one_by_one == out  # batching and padding do not change results
+    if family == "m2m_100":
+        assert tr._gen_kwargs["forced_bos_token_id"] == tr._tok.get_lang_id("en")
+        assert not any(o.startswith("__en__") for o in out)
+
+
+@pytest.mark.model
+def test_seq2seq_splits_long_input_at_sentence_boundaries(tiny_models: dict[str, Path]) -> None:
+    tr = Seq2SeqTranslator(tiny_models["marian"], _cfg(max_input_tokens=40))
+    long_text = SRC[1]
+    segs = tr.segments(long_text)
+    assert len(segs) >= 2 and "".join(segs) == long_text
+    assert all(n <= 40 for n in tr.count_tokens(segs))
+    assert all(s.endswith("。") for s in segs)  # cut at sentence ends
+    calls: list[tuple[int, int]] = []
+    real = tr._model.generate
+
+    def spy(**kw):  # record (batch, input length) of each generate call
+        calls.append(tuple(kw["input_ids"].shape))
+        return real(**kw)
+
+    tr._model.generate = spy
+    out = tr.translate([long_text])[0]
+    assert sum(b for b, _ in calls) == len(segs) and all(b <= 2 and n <= 40 for b, n in calls)
+    assert len(out.split(" ")) >= len(segs)  # the pieces are joined
+
+
+@pytest.mark.model
+def test_seq2seq_sentence_over_limit_is_cut(tiny_models: dict[str, Path]) -> None:
+    tr = Seq2SeqTranslator(tiny_models["marian"], _cfg(max_input_tokens=12))
+    sent = "国家乳业技术创新中心在呼和浩特成立刚刚两年就吸纳了一百多家成员单位并打造出全产业链创新队伍。"
+    segs = tr.segments(sent)
+    assert len(segs) > 1 and "".join(segs) == sent and all(n <= 12 for n in tr.count_tokens(segs))
+
+
+@pytest.mark.model
+def test_seq2seq_errors_and_loader(tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError):
+        Seq2SeqTranslator(tmp_path / "missing")
+    with pytest.raises(InputError, match="beam_size"):
+        Seq2SeqTranslator(tiny_models["marian"], _cfg(beam_size=0))
+    with pytest.raises(InputError, match="language code"):
+        Seq2SeqTranslator(tiny_models["m2m_100"], TranslateConfig(tgt_lang="xx")).translate(["你好。"])
+    tr = load_translator(TranslateConfig(model=str(tiny_models["marian"]), max_new_tokens=4))
+    assert isinstance(tr, Seq2SeqTranslator) and tr.translate(["你好。"])[0]
+    with pytest.raises(InputError):
+        tr.translate("你好")  # type: ignore[arg-type]
