@@ -89,7 +89,7 @@ class DenseIndex:
             quantizer = faiss.IndexFlatIP(d)
             index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
-            sample = vectors if n <= 64 * nlist else vectors[rng.choice(n, 64 * nlist, replace=False)]
+            sample = vectors if n <= 40 * nlist else vectors[rng.choice(n, 40 * nlist, replace=False)]
             index.cp.seed = seed
             index.train(sample)
             index.add(vectors)

@@ -347,6 +347,8 @@ class Index:
             raise
         self.manifest = manifest
         self.path = d
+        if self.dense.kind != "flat":  # the ANN structure holds its own copy: map ours from disk instead
+            self.dense.vectors = np.load(d / "vectors.npy", mmap_mode="r")
         return d
 
     @classmethod
