@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -125,3 +126,113 @@ def test_incremental_index_on_ray_reuses_unchanged_vectors(ray_local, corpus_art
     assert 0 < remote.build_stats.reused < len(remote.chunks)
     assert remote.chunks == local.chunks
     assert np.array_equal(remote.dense.vectors, local.dense.vectors)
+
+
+# ------------------------------------------------------------------------------ summaries
+class NumbersTranslator:
+    """A cheap stand-in translator (the lexical one takes seconds to load in every worker): keeps
+    each number, so the number check passes, and marks the rest."""
+
+    name = "numbers-only"
+    lexical = False
+
+    def translate(self, texts: list[str]) -> list[str]:
+        import re
+
+        return [f"<{len(t)} chars> " + " ".join(re.findall(r"\d+(?:\.\d+)?", t)) for t in texts]
+
+
+def make_summarizer(config: Config, victim: str | None = None, marker: str | None = None,
+                    always: bool = False):
+    """The single path's Summarizer with the stand-in translator; optionally its worker dies
+    (``os._exit``) on ``victim``: once (``marker`` records it) or every time (``always``)."""
+    from regioqa.summarize import Summarizer
+
+    inner = Summarizer(translator=NumbersTranslator(), config=config)
+    if victim is None:
+        return inner
+
+    class Dying:
+        config = inner.config
+
+        def run_batch(self, articles):
+            for a in articles:
+                if a.id == victim and (always or not os.path.exists(marker)):
+                    Path(marker).touch()
+                    os._exit(1)
+            return inner.run_batch(articles)
+
+        def run(self, article):
+            return self.run_batch([article])[0]
+
+    return Dying()
+
+
+@pytest.fixture(scope="module")
+def summary_inputs(corpus_articles, tmp_path_factory):
+    """The corpus, articles that must become error records, a repeated id; and the local path's
+    output for them (the reference)."""
+    from regioqa.summarize import summarize_corpus
+
+    cfg = Config().override({"summarize.max_article_chars": 3000, "summarize.max_sentences": 3})
+    long_text = "。".join(["呼和浩特科技创新发展指数排名第30位"] * 200) + "。"
+    extra = [Article(id="bad-empty", title="空", text=""),
+             Article(id="bad-english", title="English", text="Only English text, no Chinese at all."),
+             Article(id="bad-long", title="很长", text=long_text)]
+    arts = corpus_articles[:2] + extra + corpus_articles[2:] + corpus_articles[:1]
+    ref = tmp_path_factory.mktemp("local") / "summaries.jsonl"
+    report = summarize_corpus(arts, ref, make_summarizer(cfg), batch_size=2, progress=False)
+    assert report.errors == 3 and report.skipped == 1
+    return arts, cfg, ref
+
+
+def _ids(path: Path) -> list[str]:
+    from regioqa.io import read_jsonl_tolerant
+
+    return [r["id"] for r in read_jsonl_tolerant(path)]
+
+
+@pytest.mark.slow
+def test_summaries_on_ray_equal_local_output(ray_local, summary_inputs, tmp_path):
+    arts, cfg, ref = summary_inputs
+    out = tmp_path / "summaries.jsonl"
+    opts = dataclasses.replace(OPTS, batch_size=2)
+    report = re_.summarize_ray(arts, out, functools.partial(make_summarizer, cfg), opts, cfg)
+    assert out.read_bytes() == ref.read_bytes()  # same records, same order, same bytes
+    assert (report.done, report.errors, report.skipped) == (len(arts) - 1, 3, 1)
+    assert set(report.error_reasons) == {"bad-empty", "bad-english", "bad-long"}
+    # a rerun finds everything done and writes nothing
+    again = re_.summarize_ray(arts, out, functools.partial(make_summarizer, cfg), opts, cfg)
+    assert (again.done, again.skipped) == (0, len(arts))
+    assert out.read_bytes() == ref.read_bytes()
+
+
+@pytest.mark.slow
+def test_dead_worker_is_restarted_and_its_batch_retried(ray_local, summary_inputs, tmp_path):
+    arts, cfg, ref = summary_inputs
+    marker = tmp_path / "died"
+    out = tmp_path / "summaries.jsonl"
+    factory = functools.partial(make_summarizer, cfg, arts[1].id, str(marker))
+    re_.summarize_ray(arts, out, factory, OPTS, cfg)
+    assert marker.exists()  # the worker really died mid-run
+    assert out.read_bytes() == ref.read_bytes()
+
+
+@pytest.mark.slow
+def test_rerun_after_crash_resumes_without_duplicates_or_losses(ray_local, summary_inputs, tmp_path):
+    arts, cfg, ref = summary_inputs
+    out = tmp_path / "summaries.jsonl"
+    victim = arts[4].id  # dies every time: retries run out and the run fails partway
+    factory = functools.partial(make_summarizer, cfg, victim, str(tmp_path / "died"), True)
+    with pytest.raises(RegioQAError, match="rerun to resume"):
+        re_.summarize_ray(arts, out, factory, dataclasses.replace(OPTS, max_retries=1), cfg)
+    first = _ids(out)
+    assert victim not in first and len(first) == len(set(first)) < len(set(_ids(ref)))
+    report = re_.summarize_ray(arts, out, functools.partial(make_summarizer, cfg), OPTS, cfg)
+    assert report.skipped == len(first) + 1  # + the repeated id
+    ids = _ids(out)
+    assert sorted(ids) == sorted(_ids(ref))  # each article exactly once
+    from regioqa.io import read_jsonl_tolerant
+
+    by_id = {r["id"]: r for r in read_jsonl_tolerant(out)}
+    assert by_id == {r["id"]: r for r in read_jsonl_tolerant(ref)}

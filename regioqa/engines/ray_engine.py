@@ -26,6 +26,7 @@ import functools
 import json
 import math
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ from ..types import Article, Chunk
 
 INSTALL_HINT = "pip install 'regioqa[ray]'"
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+DEFAULT_BATCH_SIZE = 8
 
 # A factory builds, inside each worker, the function that turns a batch of articles into one
 # JSON-able result per article. It must be picklable (a module-level function or a functools.partial).
@@ -65,18 +68,19 @@ class RayOptions:
     address (``"auto"``, ``"ray://host:10001"``). ``num_workers``: actors, each holding its own models
     and one CPU. ``batch_size``: articles per batch (and per Ray Data block, the unit of retry).
     ``max_retries``: restarts of a dead actor and retries of its batch before the run fails.
+    ``batch_size=None`` takes the stage's own setting (``summarize.batch_size``; 8 for indexing).
     """
 
     address: str | None = None
     num_workers: int = 2
-    batch_size: int = 8
+    batch_size: int | None = None
     max_retries: int = 3
     progress: bool = True
 
     def __post_init__(self) -> None:
         if self.num_workers < 1:
             raise InputError(f"--num-workers must be >= 1, got {self.num_workers}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise InputError(f"batch size must be >= 1, got {self.batch_size}")
         if self.max_retries < 0:
             raise InputError(f"max_retries must be >= 0, got {self.max_retries}")
@@ -128,6 +132,8 @@ def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
     """Run ``factory()``'s processor over ``articles`` on Ray; yield ``(article_id, result)`` in input
     order as results arrive. Must run inside :func:`ray_session`."""
     options = options or RayOptions()
+    if options.batch_size is None:
+        options = dataclasses.replace(options, batch_size=DEFAULT_BATCH_SIZE)
     if not articles:
         return
     import ray
@@ -140,8 +146,9 @@ def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
     ctx.enable_progress_bars = False  # the driver shows its own tqdm bar
     ctx.print_on_execution_start = False
     try:
-        ds = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / options.batch_size))
-        ds = _map_with_retries(ds, factory, options)
+        n_blocks = math.ceil(len(items) / options.batch_size)
+        ds = ray.data.from_items(items, override_num_blocks=n_blocks)
+        ds = _map_with_retries(ds, factory, options, min(options.num_workers, n_blocks))
         for row in ds.iter_rows():
             yield str(row["id"]), json.loads(row["result"])
     except ray.exceptions.RayError as e:
@@ -151,14 +158,14 @@ def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
         ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.print_on_execution_start = saved
 
 
-def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions) -> Any:
+def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions, workers: int) -> Any:
     """``map_batches`` over an actor pool whose dead actors are restarted and their batches retried,
     at most ``options.max_retries`` times (Ray Data's own default retries forever)."""
     import ray.data
 
     kwargs: dict[str, Any] = dict(fn_constructor_args=(factory,), batch_size=options.batch_size,
                                   batch_format="numpy", num_cpus=1,
-                                  compute=ray.data.ActorPoolStrategy(size=options.num_workers))
+                                  compute=ray.data.ActorPoolStrategy(size=workers))
     retries = {"max_restarts": options.max_retries, "max_task_retries": options.max_retries}
     with warnings.catch_warnings():
         # Ray >= 2.60 flags extra remote args as deprecated, yet documents them as the way to bound
@@ -183,6 +190,75 @@ def encode_vectors(v: np.ndarray) -> dict[str, Any]:
 
 def decode_vectors(d: dict[str, Any]) -> np.ndarray:
     return np.frombuffer(base64.b64decode(d["b64"]), dtype=np.float32).reshape(d["shape"]).copy()
+
+
+# -- summaries -------------------------------------------------------------------------------------
+def _summary_processor(make_summarizer: Callable[[], Any]) -> Callable[[list[Article]], list[dict[str, Any]]]:
+    """Worker side of :func:`summarize_ray`: one summarizer per actor, records as the local path
+    makes them (a failing batch is redone article by article, so a bad article only costs itself)."""
+    from ..summarize import _safe_run, summary_record
+
+    summarizer = make_summarizer()
+
+    def run(articles: list[Article]) -> list[dict[str, Any]]:
+        try:
+            summaries = summarizer.run_batch(articles)
+        except Exception:
+            summaries = [_safe_run(summarizer, a) for a in articles]
+        return [summary_record(s) for s in summaries]
+
+    return run
+
+
+def summarize_ray(articles: Sequence[Article], out: str | Path,
+                  make_summarizer: Callable[[], Any] | None = None, options: RayOptions | None = None,
+                  config: Any = None) -> Any:
+    """Summarise ``articles`` into the JSONL file ``out`` on Ray; returns the local path's
+    :class:`regioqa.summarize.BatchReport`.
+
+    Records, file and resumability are those of :func:`regioqa.summarize.summarize_corpus`: ids
+    already in ``out`` (or repeated in the input) are skipped, every record is one atomic line written
+    by the driver through :class:`regioqa.io.JsonlAppender` in corpus order, and bad articles become
+    error records. ``make_summarizer`` is a picklable factory called once per actor; the default
+    builds ``Summarizer(config=config)`` (the offline defaults).
+    """
+    from tqdm.auto import tqdm
+
+    from ..config import Config
+    from ..io import JsonlAppender, read_jsonl_tolerant
+    from ..summarize import BatchReport, Summarizer
+
+    t0 = time.perf_counter()
+    config = config or Config()
+    options = options or RayOptions()
+    if options.batch_size is None:
+        options = dataclasses.replace(options, batch_size=config.summarize.batch_size)
+    make_summarizer = make_summarizer or functools.partial(Summarizer, None, None, config)
+    out = Path(out)
+    done_ids = {str(r["id"]) for r in read_jsonl_tolerant(out) if "id" in r}
+    report = BatchReport(out)
+    todo: list[Article] = []
+    seen: set[str] = set()
+    for a in articles:
+        if a.id in done_ids or a.id in seen:
+            report.skipped += 1
+            continue
+        seen.add(a.id)
+        todo.append(a)
+    if todo:
+        factory = functools.partial(_summary_processor, make_summarizer)
+        with ray_session(options), JsonlAppender(out) as app, \
+                tqdm(total=len(todo), desc="summarize (ray)", unit="article",
+                     disable=not options.progress) as bar:
+            for article_id, record in map_articles(todo, factory, options):
+                app.write(record)
+                report.done += 1
+                if record.get("error"):
+                    report.errors += 1
+                    report.error_reasons[article_id] = record["error"]
+                bar.update()
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
 # -- index building ----------------------------------------------------------------------------------
@@ -264,6 +340,7 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     from ..config import Config
     from ..index import Index, _previous_vectors
 
+    t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
     pre = _Precomputed(make_embedder())
@@ -276,4 +353,7 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
             for article_id, result in map_articles(articles, factory, options):
                 pre.add(article_id, result)
                 bar.update()
-    return Index.build(articles, pre, config, previous=previous, chunker=pre, show_progress=False)
+    index = Index.build(articles, pre, config, previous=previous, chunker=pre, show_progress=False)
+    if index.build_stats is not None:
+        index.build_stats.seconds = time.perf_counter() - t0
+    return index
