@@ -97,13 +97,13 @@ class RegioQA:
         terms: list[str] = []
         for _, zh in self._dictionary.expand_english(question, per_term=1):
             terms += [t for t in zh if t not in terms]
-        room = self.config.reader.max_question_chars - len(question) - 1
-        extra = ""
+        out = question
         for t in terms:
-            if len(extra) + len(t) + 1 > room:
+            longer = f"{out} {t}"
+            if len(longer) > self.config.reader.max_question_chars or not self.reader.question_fits(longer):
                 break
-            extra += " " + t
-        return question + extra
+            out = longer
+        return out
 
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, k: int | None = None, translate: bool | None = None) -> list[Answer]:

@@ -216,6 +216,11 @@ class Reader:
             title = title or art.title
         return _Passage(q, chunk.text, chunk.start, chunk.article_id, title, chunk.chunk_id)
 
+    def question_fits(self, question: str) -> bool:
+        """Whether ``question`` is within the token budget (half of ``reader.max_seq_len``)."""
+        n = len(self.tokenizer(question, add_special_tokens=False)["input_ids"])
+        return n <= self.config.max_seq_len // 2
+
     def windows(self, passages: Sequence[_Passage]) -> list[Window]:
         """Tokenize passages into overlapping windows (``reader.max_seq_len``, ``reader.stride``)."""
         if not passages:

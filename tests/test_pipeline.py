@@ -1,0 +1,169 @@
+"""RegioQA facade and ``regioqa ask``: a real index (HashingEmbedder, BM25) over the corpus page, the
+tiny random reader from test_reader, fake translators; plus ``model`` tests with the trained reader."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from test_reader import _tiny_dir
+
+from regioqa.config import Config, ReaderConfig
+from regioqa.dense import HashingEmbedder
+from regioqa.errors import IndexError_, InputError
+from regioqa.index import Index
+from regioqa.pipeline import RegioQA, is_english
+from regioqa.reader import Reader
+from regioqa.types import NO_TRANSLATOR, Article
+
+
+class UpperTranslator:
+    """A stand-in translator that records what it was asked."""
+
+    name = "fake"
+    lexical = True
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def translate(self, texts: list[str]) -> list[str]:
+        self.calls.append(list(texts))
+        return [f"EN<{t}>" for t in texts]
+
+
+@pytest.fixture(scope="module")
+def articles(page_path: Path) -> list[Article]:
+    from regioqa.corpus import load_articles
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_articles([page_path])
+
+
+@pytest.fixture(scope="module")
+def index_dir(articles: list[Article], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    idx = Index.build(articles, HashingEmbedder(), show_progress=False)
+    return idx.save(tmp_path_factory.mktemp("idx") / "index")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _tiny_dir(tmp_path_factory.mktemp("tiny"))
+
+
+def _cfg(tiny: Path, **reader: object) -> Config:
+    cfg = Config().override({"retrieve.mode": "bm25", "reader.model": str(tiny), "reader.max_seq_len": 128,
+                             "reader.stride": 32, "reader.no_answer_threshold": -1e9, "reader.top_k": 2})
+    return cfg.override({f"reader.{k}": v for k, v in reader.items()})
+
+
+def _qa(index_dir: Path, tiny: Path, translator: object | None = None, **reader: object) -> RegioQA:
+    cfg = _cfg(tiny, **reader)
+    return RegioQA.load(index_dir, config=cfg, translator=translator)
+
+
+def test_ask_chinese_answers_point_into_the_articles(index_dir: Path, tiny: Path) -> None:
+    tr = UpperTranslator()
+    qa = _qa(index_dir, tiny, tr)
+    answers = qa.ask("国家乳业技术创新中心吸纳了多少家成员单位？", k=3)
+    assert 1 <= len(answers) <= 2
+    hit_ids = {h.chunk.chunk_id for h in qa.index.search("国家乳业技术创新中心吸纳了多少家成员单位？", k=3)}
+    for a in answers:
+        art = qa.index.articles[a.article_id]
+        assert art.text[a.start:a.end] == a.text and a.chunk_id in hit_ids
+        assert a.article_title == art.title and a.sentence is not None
+        assert a.text_en is None and a.sentence_en is None  # Chinese question: not translated
+    assert tr.calls == []
+    assert qa.last_timings["passages"] == 3 and qa.last_timings["read_s"] > 0
+    forced = qa.ask("国家乳业技术创新中心吸纳了多少家成员单位？", k=3, translate=True)
+    assert forced[0].text_en == f"EN<{forced[0].text}>"
+    assert forced[0].sentence_en == f"EN<{forced[0].sentence.text}>"
+
+
+def test_english_question_gets_translations_and_dictionary_terms(index_dir: Path, tiny: Path) -> None:
+    tr = UpperTranslator()
+    qa = _qa(index_dir, tiny, tr)
+    q = "How many member units does the dairy technology innovation centre in Hohhot have?"
+    assert is_english(q) and not is_english("呼和浩特 dairy") and not is_english("2023？")
+    rq = qa.reader_question(q)
+    assert rq.startswith(q) and "呼和浩特" in rq[len(q):] and qa.reader.question_fits(rq)
+    assert _qa(index_dir, tiny, tr, expand_english=False).reader_question(q) == q
+    assert qa.reader_question("呼和浩特有多少家成员单位？") == "呼和浩特有多少家成员单位？"
+    answers = qa.ask(q, k=2)
+    assert answers and all(a.text_en == f"EN<{a.text}>" for a in answers)
+    assert len(tr.calls) == 1
+
+
+def test_no_translator_gives_the_marker_not_invented_text(index_dir: Path, tiny: Path,
+                                                          tmp_path: Path) -> None:
+    cfg = _cfg(tiny).override({"translate.model": str(tmp_path / "no-such-translator")})
+    qa = RegioQA.load(index_dir, config=cfg)
+    answers = qa.ask("How many academicians are on the dairy centre's team?", k=2)
+    assert answers and all(a.text_en == NO_TRANSLATOR and a.sentence_en == NO_TRANSLATOR for a in answers)
+    assert qa.translator is None
+
+
+def test_bad_input(index_dir: Path, tiny: Path, tmp_path: Path) -> None:
+    qa = _qa(index_dir, tiny, max_question_chars=30)
+    with pytest.raises(InputError, match="empty question"):
+        qa.ask("  \n")
+    with pytest.raises(InputError, match="the limit is 30"):
+        qa.ask("呼" * 31)
+    with pytest.raises(IndexError_, match="index directory not found"):
+        RegioQA.load(tmp_path / "missing")
+    bare = _tiny_dir(tmp_path, qa_head=False)
+    with pytest.raises(InputError, match="no trained QA head"):
+        RegioQA.load(index_dir, config=_cfg(bare)).ask("呼和浩特排名第几？")
+    # a question of punctuation only retrieves nothing: an abstention, not an error
+    assert _qa(index_dir, tiny).ask("？？")[0].is_no_answer
+
+
+def test_cli_ask_single_and_batch_with_resume(index_dir: Path, tiny: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+
+    sets = ["--set", "retrieve.mode=bm25", "--set", f"reader.model={tiny}", "--set", "reader.max_seq_len=64",
+            "--set", "reader.stride=16", "--set", "reader.no_answer_threshold=-1e9"]
+    runner = CliRunner()
+    res = runner.invoke(app, ["ask", "呼和浩特排名第几？", "--index", str(index_dir), "-k", "2", "--json",
+                              *sets])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["question"] == "呼和浩特排名第几？" and doc["answers"][0]["text"]
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text('{"id": "a", "question": "呼和浩特排名第几？"}\n{"id": 7, "question": " "}\n',
+                     encoding="utf-8")
+    out = tmp_path / "answers.jsonl"
+    res = runner.invoke(app, ["ask", "--questions", str(qfile), "--index", str(index_dir), "--out", str(out),
+                              *sets])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", 7]
+    assert rows[0]["answers"][0]["text"] and "empty question" in rows[1]["error"]
+    res = runner.invoke(app, ["ask", "--questions", str(qfile), "--index", str(index_dir), "--out", str(out),
+                              *sets])
+    assert res.exit_code == 0 and "0 answered, 2 already there" in res.stdout
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "question": "x"}\n{oops\n', encoding="utf-8")
+    res = runner.invoke(app, ["ask", "--questions", str(bad), "--index", str(index_dir), "--out", str(out)])
+    assert res.exit_code != 0 and "line 2: invalid JSON" in str(res.exception)
+    res = runner.invoke(app, ["ask", "x", "--index", str(tmp_path / "none")])
+    assert res.exit_code != 0 and "index directory not found" in str(res.exception)
+
+
+# ---------------------------------------------------------------- trained reader, converted e5
+@pytest.mark.model
+def test_end_to_end_with_the_trained_reader(articles: list[Article], e5_dir: Path) -> None:
+    from regioqa.embed import Embedder
+    from regioqa.registry import ensure
+
+    idx = Index.build(articles, Embedder(e5_dir), show_progress=False)
+    qa = RegioQA(idx, Reader(ensure("reader").path, ReaderConfig()), UpperTranslator())
+    a = qa.ask("2023年呼和浩特市科技创新发展指数在全国地级及以上城市中排名第几？")[0]
+    assert not a.is_no_answer and "30" in a.text
+    a = qa.ask("How many member units has the National Dairy Technology Innovation Center attracted?")[0]
+    assert not a.is_no_answer and "100" in a.text and a.text_en == f"EN<{a.text}>"
