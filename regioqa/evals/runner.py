@@ -129,7 +129,7 @@ class Components:
                 reader = Reader(config=cfg.reader)
                 reader.load()
                 rqa = RegioQA(index, reader=reader, config=cfg)
-                self.qa = lambda q: rqa.ask(q, k=k)
+                self.qa = lambda q: rqa.ask(q, k=k, translate=False)  # spans are scored in Chinese
         return self.qa
 
     def get_translator(self, cfg: Config) -> Any:
