@@ -70,6 +70,18 @@ def read_source(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+def records(src: Path, arts: dict[str, Article]) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(where, article_id, record)`` for each source line, checking that the article exists."""
+    out = []
+    for n, r in read_source(src):
+        where = f"{src}:{n} ({r.get('id')})"
+        aid = article_id(int(r["article"]))
+        if aid not in arts:
+            raise InputError(f"{where}: article {aid} not in the corpus")
+        out.append((where, aid, r))
+    return out
+
+
 def load_corpus(path: Path) -> dict[str, Article]:
     if not path.exists():
         raise InputError(f"{path} not found; build the corpus first (regioqa corpus build)")
@@ -104,14 +116,10 @@ def paragraphs_of(art: Article, start: int, end: int) -> list[int]:
 
 def build_qa(src: Path, arts: dict[str, Article]) -> list[dict[str, Any]]:
     out, seen = [], set()
-    for n, r in read_source(src):
-        where = f"{src}:{n} ({r.get('id')})"
+    for where, aid, r in records(src, arts):
         if r["id"] in seen:
             raise InputError(f"{where}: duplicate id")
         seen.add(r["id"])
-        aid = article_id(int(r["article"]))
-        if aid not in arts:
-            raise InputError(f"{where}: article {aid} not in the corpus")
         art = arts[aid]
         rec: dict[str, Any] = {"id": r["id"], "lang": r["lang"], "type": r["type"], "question": r["question"],
                                "article_id": aid, "answerable": r["answer"] is not None}
@@ -129,11 +137,7 @@ def build_qa(src: Path, arts: dict[str, Article]) -> list[dict[str, Any]]:
 
 def build_translations(src: Path, arts: dict[str, Article]) -> list[dict[str, Any]]:
     out = []
-    for n, r in read_source(src):
-        where = f"{src}:{n} ({r.get('id')})"
-        aid = article_id(int(r["article"]))
-        if aid not in arts:
-            raise InputError(f"{where}: article {aid} not in the corpus")
+    for where, aid, r in records(src, arts):
         s, e = locate(arts[aid].text, r["zh"], r["zh"], where)
         out.append({"id": r["id"], "article_id": aid, "start": s, "end": e, "zh": r["zh"], "en": r["en"]})
     return out
@@ -141,11 +145,7 @@ def build_translations(src: Path, arts: dict[str, Article]) -> list[dict[str, An
 
 def build_summaries(src: Path, arts: dict[str, Article]) -> list[dict[str, Any]]:
     out = []
-    for n, r in read_source(src):
-        where = f"{src}:{n} ({r.get('id')})"
-        aid = article_id(int(r["article"]))
-        if aid not in arts:
-            raise InputError(f"{where}: article {aid} not in the corpus")
+    for where, aid, r in records(src, arts):
         for f in r["facts"]:
             if not f["keys"] or not all(f["keys"]):
                 raise InputError(f"{where}: fact {f['fact']!r} has an empty key group")

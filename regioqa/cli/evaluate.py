@@ -1,10 +1,10 @@
 """``regioqa eval gold|qa|compare``: the gold evaluation, SQuAD-format reader scoring, run comparison.
 
-regioqa eval gold --out reports/gold                      # every part that exists; report.json/.md + PNGs
+regioqa eval gold --out out/eval-gold                      # every part that exists; report.json/.md + PNGs
 regioqa eval gold --parts retrieval,qa --index index/     # some parts, against a saved index
 regioqa eval qa --squad ../shared/data/qa-train/cmrc2018_trial.json --limit 200 --out cmrc.json
 regioqa eval qa --squad DRCD_dev.json --script t2s --context retrieve --limit 100 --out drcd.json
-regioqa eval compare reports/old/report.json reports/gold/report.json
+regioqa eval compare out/old/report.json out/eval-gold/report.json
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
     @eval_app.command("gold")
     def gold(
-        out: Annotated[Path, typer.Option("--out", "-o", help="Report directory")] = Path("reports/gold"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="Report directory")] = Path("out/eval-gold"),
         parts: Annotated[
             str | None, typer.Option("--parts", help="Comma-separated: retrieval,qa,translation,summaries")
         ] = None,
