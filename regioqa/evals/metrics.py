@@ -15,6 +15,8 @@ Where this differs from the official CMRC 2018 script, and why:
 - text is NFKC-normalised first, so full-width digits and letters match their ASCII forms;
 - CJK means the CJK Unified Ideographs blocks (incl. extension A and compatibility), not only
   ``\\u4e00-\\u9fa5``;
+- EM compares the token lists, so whitespace between Chinese characters does not count (the official
+  EM compares strings after removing its punctuation list, keeping inner spaces);
 - non-CJK runs are tokenised with a small regex instead of nltk (numbers with inner ``.``/``,`` and
   words with inner apostrophes are single tokens), so no nltk download is needed offline.
 
