@@ -97,7 +97,7 @@ FUNCTION_WORDS: dict[str, str] = {
     "所以": "so", "如果": "if", "即": "namely", "及其": "and its", "之一": "one of", "说": "said",
     "表示": "said", "介绍": "said", "告诉": "told", "据悉": "reportedly", "目前": "currently",
     "今年": "this year", "去年": "last year", "明年": "next year", "近年来": "in recent years",
-    "以来": "since", "同时": "at the same time", "此外": "in addition", "其中": "among them",
+    "同时": "at the same time", "此外": "in addition", "其中": "among them",
     "进行": "carry out", "近": "nearly", "约": "about", "超过": "more than", "超": "over", "逾": "over",
     "达": "reached", "达到": "reached", "占": "accounting for", "共": "a total of", "累计": "cumulatively",
     "全面": "comprehensively", "积极": "actively", "不断": "continuously", "充分": "fully",
@@ -129,7 +129,12 @@ FUNCTION_WORDS: dict[str, str] = {
     "生产": "production", "主体": "main body", "地位": "status", "升级": "upgrading", "载体": "carriers",
     "新增": "added", "总数": "total", "培养": "train", "人员": "personnel", "工作人员": "staff",
     "机构": "institutions", "国内": "domestic", "国际": "international", "省": "province",
-    "◎": "", "摄": "photo", "供图": "photo", "受访者": "interviewee",
+    "◎": "", "摄": "photo", "我院": "our institute", "我市": "our city", "我省": "our province",
+    "我区": "our region", "我校": "our university", "我所": "our institute", "更多": "more",
+    "线上线下": "online and offline",
+    # postpositions become prepositions: "\x03" moves the word before the token it follows
+    "以来": "\x03since", "之后": "\x03after", "以后": "\x03after", "之前": "\x03before",
+    "以前": "\x03before", "期间": "\x03during", "供图": "photo", "受访者": "interviewee",
     "了解": "learned", "工作": "work", "方面": "aspects", "一方面": "on the one hand",
     "另一方面": "on the other hand", "以上": "above", "以下": "below", "左右": "about", "相信": "believe",
     "作为": "as", "由于": "because of", "根据": "according to", "按照": "in accordance with",
@@ -137,6 +142,7 @@ FUNCTION_WORDS: dict[str, str] = {
     "正": "", "正式": "formally", "提出": "proposed", "强调": "stressed", "明确": "clearly",
     "指出": "pointed out", "认为": "believes", "主要": "main", "重要": "important", "重大": "major",
 }
+_LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
                "你": "your", "你们": "your", "它们": "their"}
 _SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
@@ -167,6 +173,7 @@ class LexicalTranslator:
         self.max_senses = max_senses
         self._sense_cache: dict[str, np.ndarray] = {}
         self._pseg: Any = None
+        self._pending_in = False
         if embedder is not None:
             self.name = f"{LEXICAL_NAME}+emb"
 
@@ -183,6 +190,8 @@ class LexicalTranslator:
             import jieba.posseg
 
             tk = jieba.Tokenizer()
+            for w in ("我院", "我市", "我省", "我区", "我校", "我所", "线上线下"):
+                tk.add_word(w, freq=5_000)
             for w in self.glossary:
                 if _HAN.search(w) and re.fullmatch(r"[\u3400-\u9fff]+", w):
                     tk.add_word(w, freq=10_000, tag="gl")
@@ -199,11 +208,18 @@ class LexicalTranslator:
             return ""
         sent_vec = self._embed_sentence(text) if self.embedder is not None else None
         tokens: list[str] = []
+        self._pending_in = False
         for kind, piece in self._pieces(text):
             if kind == "plain":
                 tokens.extend(self._translate_plain(piece, sent_vec))
             else:
                 tokens.append(piece)
+        for i, t in enumerate(tokens):  # 2022年以来 -> since 2022
+            if t.startswith("\x03"):
+                if i > 0 and tokens[i - 1][:1].isalnum():
+                    tokens[i - 1], tokens[i] = t[1:], tokens[i - 1]
+                else:
+                    tokens[i] = t[1:]
         return _join(tokens)
 
     # segmentation: glossary and number expressions first, jieba for the rest
@@ -249,6 +265,15 @@ class LexicalTranslator:
         i = 0
         while i < len(toks):
             word, flag = toks[i]
+            # 在/于 ... 中/里/上: the localiser closes the frame, and English needs only one "in"
+            if word in ("在", "于") and flag.startswith("p"):
+                self._pending_in = True
+            elif self._pending_in and word in _LOCALISERS:
+                self._pending_in = False
+                i += 1
+                continue
+            elif word in "，。；：！？,.;:!?":
+                self._pending_in = False
             if word in _POSSESSIVE and i + 1 < len(toks) and toks[i + 1][0] == "的":
                 out.append(_POSSESSIVE[word])  # 我们的 -> our
                 i += 2
@@ -380,6 +405,7 @@ def _join(tokens: list[str]) -> str:
     s = re.sub(r"\x02\.(?=[A-Za-z])", ". ", s)
     s = s.replace(_SENT_END, "")
     s = re.sub(r"([,;:])\1+", r"\1", s)
+    s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
     return s[:1].upper() + s[1:]
 
