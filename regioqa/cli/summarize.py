@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from ..errors import InputError
 from .common import ConfigOpt, SetOpt, load_config
 
@@ -40,6 +41,13 @@ def _embedder_for(similarity: str, cfg):  # -> Embedder | None
     return Embedder(cfg.embed.model, cfg.embed)
 
 
+def make_summarizer(similarity: str, cfg):  # -> Summarizer
+    """The summarizer this command uses; a picklable factory (with functools.partial) for Ray workers."""
+    from ..summarize import Summarizer
+
+    return Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``summarize`` and ``translate`` to ``app``."""
 
@@ -54,6 +62,9 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
+        engine: str = EngineOpt,
+        address: str | None = AddressOpt,
+        num_workers: int | None = NumWorkersOpt,
     ) -> None:
         """Summarise every article of CORPUS in English.
 
@@ -67,14 +78,25 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in ("jsonl", "md"):
             raise InputError(f"--format must be jsonl or md, got {fmt!r}")
+        ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
         articles = load_articles(corpus)
         if not articles:
             raise InputError(f"no articles found in {', '.join(map(str, corpus))}")
         summarizer = Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
         records_path = out if fmt == "jsonl" else out.with_name(out.name + ".jsonl")
-        report = summarize_corpus(articles, records_path, summarizer, batch_size=batch_size,
-                                  progress=progress)
+        if ray_opts is not None:
+            from dataclasses import replace
+            from functools import partial
+
+            from ..engines.ray_engine import summarize_ray
+
+            ray_opts = replace(ray_opts, batch_size=batch_size, progress=progress)
+            factory = partial(make_summarizer, similarity, cfg)
+            report = summarize_ray(articles, records_path, factory, ray_opts, cfg)
+        else:
+            report = summarize_corpus(articles, records_path, summarizer, batch_size=batch_size,
+                                      progress=progress)
         typer.echo(str(report), err=True)
         for aid, reason in list(report.error_reasons.items())[:20]:
             typer.echo(f"  error {aid}: {reason}", err=True)

@@ -24,6 +24,7 @@ import base64
 import dataclasses
 import functools
 import json
+import logging
 import math
 import os
 import time
@@ -96,14 +97,15 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
     if not ray.is_initialized():
         if options.address:
             try:
-                ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
+                ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
+                         logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise RegioQAError(f"cannot connect to the Ray cluster at {options.address!r}: {e}") from e
         else:
             env = {"PYTHONPATH": os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH"))
                                                  if p)}
             ray.init(num_cpus=max(2, options.num_workers), include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": env})
+                     logging_level=logging.WARNING, runtime_env={"env_vars": env})
         started = True
     try:
         yield ray
@@ -152,7 +154,7 @@ def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
         for row in ds.iter_rows():
             yield str(row["id"]), json.loads(row["result"])
     except ray.exceptions.RayError as e:
-        raise RegioQAError(f"the Ray run failed: {_first_line(e)}; finished work is kept, rerun to "
+        raise RegioQAError(f"the Ray run failed: {_last_line(e)}; finished work is kept, rerun to "
                            "resume") from e
     finally:
         ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.print_on_execution_start = saved
@@ -177,7 +179,8 @@ def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions, w
             return ds.map_batches(_ArticleWorker, **kwargs)
 
 
-def _first_line(e: BaseException) -> str:
+def _last_line(e: BaseException) -> str:
+    """The last line of a Ray error: the cause, without Ray's traceback."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
     return lines[-1] if lines else type(e).__name__
 
