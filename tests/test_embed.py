@@ -120,3 +120,12 @@ def test_int8_quantised_embedder_stays_close(e5_dir: Path, emb: Embedder) -> Non
     q8 = Embedder(e5_dir, EmbedConfig(quantize="int8", cache=False))
     cos = np.sum(q8.embed_passages(TEXTS) * emb.embed_passages(TEXTS), axis=1)
     assert cos.min() > 0.95 and q8.fingerprint != emb.fingerprint
+
+
+@pytest.mark.model
+def test_cached_reindex_and_token_counts_do_not_load_the_model(e5_dir: Path, emb: Embedder) -> None:
+    first = emb.embed_passages(TEXTS)
+    fresh = Embedder(e5_dir, emb.config)
+    assert fresh.count_tokens(TEXTS) == emb.count_tokens(TEXTS)
+    np.testing.assert_array_equal(fresh.embed_passages(TEXTS), first)
+    assert fresh._model is None  # tokenizer only; vectors came from the on-disk cache
