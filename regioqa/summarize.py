@@ -33,7 +33,7 @@ import numpy as np
 from .config import Config, SummarizeConfig, TranslateConfig
 from .errors import InputError, ModelNotFoundError
 from .io import JsonlAppender, atomic_write_text, read_jsonl_tolerant
-from .numbers import check_numbers
+from .numbers import check_numbers, extract_zh_numbers
 from .translate import Translator, has_chinese, load_translator
 from .types import Article, Sentence, Summary, SummarySentence
 
@@ -194,7 +194,8 @@ class Summarizer:
         lead = 1.0 / np.sqrt(1.0 + np.arange(n, dtype=np.float32))
         score = (1 - c.lead_bias) * _minmax(rel) + c.lead_bias * _minmax(lead) if n > 1 else np.ones(1)
         complete = np.array([1.0 if s.text.rstrip()[-1:] in _TERMINAL else 0.6 for s in sents])
-        score = score * complete
+        facts = np.array([min(1.0, len(extract_zh_numbers(t)) / 3) for t in texts], dtype=np.float32)
+        score = (score + c.fact_bonus * facts) * complete
         picked = mmr_select(score, sv @ sv.T, [len(t) for t in texts], c.max_sentences, c.max_chars,
                             c.mmr_lambda)
         return [sents[i] for i in sorted(picked)]
