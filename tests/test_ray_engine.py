@@ -236,3 +236,38 @@ def test_rerun_after_crash_resumes_without_duplicates_or_losses(ray_local, summa
 
     by_id = {r["id"]: r for r in read_jsonl_tolerant(out)}
     assert by_id == {r["id"]: r for r in read_jsonl_tolerant(ref)}
+
+
+# ------------------------------------------------------------------------------ command line
+@pytest.mark.parametrize("args,message", [
+    (["--engine", "spark"], "--engine must be one of local, ray"),
+    (["--num-workers", "2"], "only with --engine ray"),
+    (["--engine", "ray", "--num-workers", "0"], "--num-workers must be >= 1"),
+])
+def test_cli_engine_options_are_checked(args, message, tmp_path, repo_dir):
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+
+    for cmd in (["summarize"], ["index", "build"]):
+        res = CliRunner().invoke(app, [*cmd, str(repo_dir / "corpus" / "articles.jsonl"),
+                                       "--out", str(tmp_path / "out"), *args])
+        assert isinstance(res.exception, RegioQAError), res.output
+        assert message in str(res.exception)
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_cli_summarize_engine_ray_writes_what_local_writes(ray_local, tmp_path, repo_dir):
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+
+    corpus = str(repo_dir / "corpus" / "articles.jsonl")
+    common = ["--similarity", "lexical", "--no-progress"]  # one batch: one worker loads the translator
+    for engine in ("local", "ray"):
+        res = CliRunner().invoke(app, ["summarize", corpus, "--out", str(tmp_path / f"{engine}.jsonl"),
+                                       "--engine", engine, *common])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert len(_ids(tmp_path / "ray.jsonl")) == 3
