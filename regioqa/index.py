@@ -170,12 +170,27 @@ class Index:
         t0 = time.perf_counter()
         cfg = config or Config()
         arts = _check_articles(articles)
-        if chunker is None:
-            from .text import Chunker
-
-            chunker = Chunker(cfg.chunk, count_tokens=embedder.count_tokens)
+        prev = _load_previous(previous)
+        # unchanged articles keep their chunks when chunking cannot differ (same settings and tokenizer)
+        same_chunking = (
+            prev is not None
+            and prev.manifest["chunker"] == dataclasses.asdict(cfg.chunk)
+            and prev.manifest["embedder"]["fingerprint"] == embedder.fingerprint
+        )
+        old_chunks: dict[str, list[Chunk]] = {}
+        if same_chunking and prev is not None:
+            for c in prev.chunks:
+                old_chunks.setdefault(c.article_id, []).append(c)
         chunks: list[Chunk] = []
         for a in _progress(arts.values(), show_progress, "chunking", len(arts)):
+            pa = prev.articles.get(a.id) if same_chunking and prev is not None else None
+            if pa is not None and article_checksum(pa) == article_checksum(a):
+                chunks.extend(old_chunks.get(a.id, []))
+                continue
+            if chunker is None:
+                from .text import Chunker
+
+                chunker = Chunker(cfg.chunk, count_tokens=embedder.count_tokens)
             for c in chunker.run(a):
                 if a.text[c.start : c.end] != c.text or c.article_id != a.id:
                     raise IndexError_(
@@ -187,7 +202,7 @@ class Index:
             raise InputError(f"nothing to index: the {len(arts)} article(s) have no text")
 
         stats = BuildStats(articles=len(arts), chunks=len(chunks))
-        reuse_rows, reuse_vecs, prev_sums = _previous_vectors(previous, embedder.fingerprint)
+        reuse_rows, reuse_vecs, prev_sums = _previous_vectors(prev, embedder.fingerprint)
         if prev_sums is not None:
             for a in arts.values():
                 old = prev_sums.get(a.id)
@@ -592,21 +607,27 @@ def _check_articles(articles: Iterable[Article]) -> dict[str, Article]:
     return out
 
 
+def _load_previous(previous: Index | str | Path | None) -> Index | None:
+    """The previous index to reuse from, or None (absent or unusable: a note says why)."""
+    if previous is None or isinstance(previous, Index):
+        return previous
+    d = Path(previous)
+    if not (d / MANIFEST).exists() and not any(d.parent.glob(f".{d.name}.old-*")):
+        return None
+    try:
+        return Index.load(d)
+    except IndexError_ as e:
+        print(f"note: previous index at {d} not reused ({e})", file=sys.stderr)
+        return None
+
+
 def _previous_vectors(
     previous: Index | str | Path | None, fingerprint: str
 ) -> tuple[dict[str, int], np.ndarray | None, dict[str, str] | None]:
     """(chunk text sha256 -> row, vectors, article id -> checksum) from a previous index, if usable."""
+    previous = _load_previous(previous)
     if previous is None:
         return {}, None, None
-    if not isinstance(previous, Index):
-        d = Path(previous)
-        if not (d / MANIFEST).exists() and not any(d.parent.glob(f".{d.name}.old-*")):
-            return {}, None, None
-        try:
-            previous = Index.load(d)
-        except IndexError_ as e:
-            print(f"note: previous index at {d} not reused ({e})", file=sys.stderr)
-            return {}, None, None
     sums = {a.id: article_checksum(a) for a in previous.articles.values()}
     if previous.manifest["embedder"]["fingerprint"] != fingerprint:
         return {}, None, sums

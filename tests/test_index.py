@@ -261,7 +261,21 @@ def test_incremental_rebuild_embeds_only_changed(articles: list[Article], tmp_pa
     extra = Article("new-1", "新文章", "这是一篇新的文章。内容关于内蒙古乳业。")
     new_set = [articles[0], changed, extra]
     emb2 = CountingEmbedder()
-    second = Index.build(new_set, emb2, previous=d, show_progress=False)
+    from regioqa.text import Chunker
+
+    chunked: list[str] = []
+
+    class RecordingChunker(Chunker):
+        def run(self, article: Article):  # type: ignore[override]
+            chunked.append(article.id)
+            return super().run(article)
+
+    chunker = RecordingChunker(Config().chunk, count_tokens=emb2.count_tokens)
+    second = Index.build(new_set, emb2, previous=d, chunker=chunker, show_progress=False)
+    assert sorted(chunked) == sorted([changed.id, extra.id])  # unchanged articles keep their chunks
+    assert [c for c in second.chunks if c.article_id == articles[0].id] == [
+        c for c in first.chunks if c.article_id == articles[0].id
+    ]
     s = second.build_stats
     assert s is not None
     assert (s.new, s.changed, s.unchanged, s.removed) == (1, 1, 1, 1)
