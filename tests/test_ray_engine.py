@@ -271,3 +271,18 @@ def test_cli_summarize_engine_ray_writes_what_local_writes(ray_local, tmp_path, 
         assert res.exit_code == 0, res.output
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     assert len(_ids(tmp_path / "ray.jsonl")) == 3
+
+
+def test_index_input_errors_come_before_any_ray_work(corpus_articles, monkeypatch):
+    from regioqa.dense import HashingEmbedder
+    from regioqa.errors import InputError
+
+    def no_ray(*a, **k):
+        raise AssertionError("Ray was started for bad input")
+
+    monkeypatch.setattr(re_, "ray_session", no_ray)
+
+    with pytest.raises(InputError, match="duplicate article id"):
+        re_.build_index_ray([corpus_articles[0], corpus_articles[0]], HashingEmbedder, options=OPTS)
+    with pytest.raises(InputError, match="no articles"):
+        re_.build_index_ray([], HashingEmbedder, options=OPTS)

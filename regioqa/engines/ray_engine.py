@@ -341,13 +341,13 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     from tqdm.auto import tqdm
 
     from ..config import Config
-    from ..index import Index, _previous_vectors
+    from ..index import Index, _check_articles, _previous_vectors
 
     t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
+    articles = list(_check_articles(articles).values())  # bad input fails before any Ray work
     pre = _Precomputed(make_embedder())
-    articles = list(articles)
     reusable, _, _ = _previous_vectors(previous, pre.fingerprint)
     factory = functools.partial(_index_processor, make_embedder, config.chunk, frozenset(reusable))
     with ray_session(options):
