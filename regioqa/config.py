@@ -57,7 +57,7 @@ class RetrieveConfig:
     dense_index: str = "auto"  # "auto" (exact up to ann_threshold, then `ann`), "flat", "hnsw" or "ivf"
     ann: str = "hnsw"  # approximate index used above ann_threshold: "hnsw" or "ivf"
     hnsw_ef_construction: int = 80
-    ivf_nlist: int | None = None  # None -> about 4*sqrt(n)
+    ivf_nlist: int | None = None  # None -> about 2*sqrt(n)
     ivf_nprobe: int = 32
     bm25_tokens: str = "bigram"  # "bigram" (Han bigrams), "jieba" (words) or "both"
     bm25_k1: float = 1.2

@@ -85,12 +85,13 @@ class DenseIndex:
             index.add(vectors)
             params = {"m": hnsw_m, "ef_construction": hnsw_ef_construction, "ef_search": hnsw_ef_search}
         elif kind == "ivf":
-            nlist = ivf_nlist or max(1, min(int(4 * np.sqrt(n)), n // 39))
+            nlist = ivf_nlist or max(1, min(int(2 * np.sqrt(n)), n // 39))
             quantizer = faiss.IndexFlatIP(d)
             index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
             sample = vectors if n <= 40 * nlist else vectors[rng.choice(n, 40 * nlist, replace=False)]
             index.cp.seed = seed
+            index.cp.niter = 10
             index.train(sample)
             index.add(vectors)
             index.nprobe = min(ivf_nprobe, nlist)
