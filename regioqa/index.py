@@ -437,6 +437,8 @@ class Index:
         except (ValueError, KeyError, TypeError) as e:
             raise IndexError_(f"{d}: unreadable articles/chunks ({e!r})") from e
         dense = DenseIndex.load(d, manifest["dense"]["kind"], manifest["dense"].get("params"))
+        # search-time settings come from the configuration in use, not from build time
+        dense.set_search_params(ef_search=cfg.retrieve.hnsw_ef_search, nprobe=cfg.retrieve.ivf_nprobe)
         lexical = LexicalIndex.load(d / "bm25")
         if not (len(chunks) == dense.ntotal == lexical.n_docs == manifest["counts"]["chunks"]):
             raise IndexError_(

@@ -346,8 +346,15 @@ def test_ann_index_persists(articles: list[Article], tmp_path: Path) -> None:
     assert idx.dense.kind == "hnsw"
     d = idx.save(tmp_path / "idx")
     assert (d / "dense.faiss").exists()
-    loaded = Index.load(d, HashingEmbedder())
+    loaded = Index.load(d, HashingEmbedder(), cfg)
     assert loaded.dense.kind == "hnsw" and loaded.dense.index.hnsw.efSearch == 64
+    tuned = Index.load(d, HashingEmbedder(), cfg.override({"retrieve.hnsw_ef_search": 200}))
+    assert tuned.dense.index.hnsw.efSearch == 200
+    ivf = Index.build(
+        articles, HashingEmbedder(), cfg.override({"retrieve.dense_index": "ivf"}), show_progress=False
+    )
+    d2 = ivf.save(tmp_path / "ivf")
+    assert Index.load(d2, HashingEmbedder(), cfg.override({"retrieve.ivf_nprobe": 3})).dense.index.nprobe == 3
     a = [h.chunk.chunk_id for h in idx.search("乳业创新", k=5, mode="dense")]
     assert a == [h.chunk.chunk_id for h in loaded.search("乳业创新", k=5, mode="dense")]
 
