@@ -19,6 +19,13 @@ fingerprint, chunker and retrieval settings, corpus checksum, library version, s
 of every file), ``articles.jsonl``, ``chunks.jsonl``, ``vectors.npy``, ``dense.faiss`` (approximate
 indexes only) and ``bm25/``. Saving writes a temporary sibling directory and swaps it in, so a
 crash leaves the previous index intact.
+
+Measured (gold set, 92 answerable questions, 19 chunks of 256 tokens, e5-small; recall@1 / @5):
+Chinese dense 0.80/0.98, BM25 1.00/1.00, hybrid 0.97/1.00; English dense 0.50/0.92, BM25 with
+dictionary expansion 0.77/0.96 (without it 0.12/0.23), hybrid 0.73/1.00. With only 19 chunks,
+recall@10 is 1.0 everywhere and not informative. On 1,000 DRCD dev questions over 1,000 traditional
+paragraphs, BM25 recall@1/@5: bigrams 0.926/0.984, jieba 0.917/0.992, both 0.922/0.984, identical for
+simplified questions (script normalisation). Hence the defaults: bigram BM25 and ``bm25_weight=2``.
 """
 
 from __future__ import annotations
