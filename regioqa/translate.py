@@ -34,6 +34,7 @@ import numpy as np
 
 from .config import TranslateConfig
 from .dictionary import Dictionary, get_dictionary, load_glossary
+from .embed import _check_texts
 from .errors import InputError, ModelNotFoundError
 from .numbers import _DATE, ZH_NUMBER, NumberCheck, check_numbers, render_number_match, render_number_zh
 
@@ -66,13 +67,7 @@ def check_translation(zh: str, en: str) -> NumberCheck:
 
 
 def _validate(texts: Any) -> list[str]:
-    if isinstance(texts, str):
-        raise InputError("translate() expects a list of strings, got one string; wrap it in a list")
-    out = list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, str):
-            raise InputError(f"translate(): item {i} is {type(t).__name__}, expected str")
-    return out
+    return _check_texts(texts)  # a list of str, else InputError naming the item
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,7 +129,8 @@ FUNCTION_WORDS: dict[str, str] = {
     "线上线下": "online and offline",
     # postpositions become prepositions: "\x03" moves the word before the token it follows
     "以来": "\x03since", "之后": "\x03after", "以后": "\x03after", "之前": "\x03before",
-    "以前": "\x03before", "期间": "\x03during", "供图": "photo", "受访者": "interviewee",
+    "以前": "\x03before", "期间": "\x03during",
+    "供图": "photo", "受访者": "interviewee",
     "了解": "learned", "工作": "work", "方面": "aspects", "一方面": "on the one hand",
     "另一方面": "on the other hand", "以上": "above", "以下": "below", "左右": "about", "相信": "believe",
     "作为": "as", "由于": "because of", "根据": "according to", "按照": "in accordance with",

@@ -108,9 +108,9 @@ def test_lexical_function_words_dropped_and_punctuation(lexical: LexicalTranslat
 def test_lexical_input_validation(lexical: LexicalTranslator) -> None:
     assert lexical.translate(["", "   "]) == ["", ""]
     assert lexical.translate([]) == []
-    with pytest.raises(InputError, match="list of strings"):
+    with pytest.raises(InputError, match="single string"):
         lexical.translate("你好")  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="item 1"):
+    with pytest.raises(InputError, match="text 1 is int"):
         lexical.translate(["你好", 3])  # type: ignore[list-item]
 
 
@@ -145,6 +145,11 @@ def test_load_translator_defaults_to_lexical() -> None:
 # -- tiny seq2seq models -------------------------------------------------------------------------
 
 
+TINY = {"d_model": 16, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2, "encoder_ffn_dim": 32, "decoder_ffn_dim": 32,
+        "max_position_embeddings": 256}  # a 1-layer model: random weights, real code path
+
+
 def train_spm(page_path: Path, out: Path) -> Path:
     import sentencepiece as spm
 
@@ -176,11 +181,8 @@ def build_tiny_marian(page_path: Path, root: Path) -> Path:
                           pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
     tok.save_pretrained(d)
     torch.manual_seed(0)
-    cfg = MarianConfig(vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1,
-                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                       decoder_ffn_dim=32, max_position_embeddings=256, pad_token_id=tok.pad_token_id,
-                       eos_token_id=tok.eos_token_id, decoder_start_token_id=tok.pad_token_id,
-                       forced_eos_token_id=tok.eos_token_id)
+    cfg = MarianConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                       decoder_start_token_id=tok.pad_token_id, forced_eos_token_id=tok.eos_token_id, **TINY)
     MarianMTModel(cfg).save_pretrained(d)
     return d
 
@@ -208,11 +210,8 @@ def build_tiny_m2m(page_path: Path, root: Path) -> Path:
     tok.save_pretrained(d)
     n = max(len(tok), max(tok.lang_token_to_id.values()) + 1)
     torch.manual_seed(0)
-    cfg = M2M100Config(vocab_size=n, d_model=16, encoder_layers=1, decoder_layers=1,
-                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                       decoder_ffn_dim=32, max_position_embeddings=256, pad_token_id=tok.pad_token_id,
-                       eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
-                       decoder_start_token_id=tok.eos_token_id)
+    cfg = M2M100Config(vocab_size=n, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                       bos_token_id=tok.bos_token_id, decoder_start_token_id=tok.eos_token_id, **TINY)
     M2M100ForConditionalGeneration(cfg).save_pretrained(d)
     return d
 
