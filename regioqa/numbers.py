@@ -72,13 +72,21 @@ EN_NUMBER = re.compile(
 )
 
 
+_TRAD_NUM = str.maketrans("萬億兩", "万亿两")
+
+
+def _nfkc(s: str) -> str:
+    """NFKC (full-width digits, ％) plus the traditional forms of 万, 亿, 两 (length-preserving)."""
+    return unicodedata.normalize("NFKC", s).translate(_TRAD_NUM)
+
+
 def parse_chinese_number(s: str) -> float | None:
     """Value of a Chinese, Arabic or mixed numeral (``三百零五``, ``1.5万``, ``6亿``); None if not one.
 
     >>> parse_chinese_number("三百零五"), parse_chinese_number("二十"), parse_chinese_number("1.5万")
     (305.0, 20.0, 15000.0)
     """
-    s = unicodedata.normalize("NFKC", s).replace(",", "").strip()
+    s = _nfkc(s).replace(",", "").strip()
     if not s:
         return None
     mult = 1.0
@@ -208,7 +216,7 @@ def render_number_zh(text: str) -> str:
         return f"{s}, {m.group('y')}" if m.group("y") and m.group("d") else (
             f"{s} {m.group('y')}" if m.group("y") else s)
 
-    text = _DATE.sub(lambda m: f"\x00{date(m)}\x01", text)
+    text = _DATE.sub(lambda m: f"\x00{date(m)}\x01", _nfkc(text))
     out, pos = [], 0
     for m in ZH_NUMBER.finditer(text):
         if _inside_placeholder(text, m.start()):
@@ -235,7 +243,7 @@ def extract_zh_numbers(text: str) -> list[NumberMention]:
     >>> [m.value for m in extract_zh_numbers("2023年，全国288个城市中排名第30位，一间挨着一间")]
     [2023.0, 288.0, 30.0]
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     out: list[NumberMention] = []
     taken: list[tuple[int, int]] = []
     for m in _DATE.finditer(text):

@@ -202,6 +202,7 @@ class LexicalTranslator:
         text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
         if not text.strip():
             return ""
+        text = _t2s().convert(text)  # traditional input (DRCD, Taiwan, Hong Kong) -> simplified
         sent_vec = self._embed_sentence(text) if self.embedder is not None else None
         tokens: list[str] = []
         self._pending_in = False
@@ -621,6 +622,13 @@ def _resolved_path(rm: Any) -> Path | None:
         if p is not None and Path(p).is_dir() and (Path(p) / "config.json").exists():
             return Path(p)
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 @functools.lru_cache(maxsize=1)

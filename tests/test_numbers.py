@@ -49,7 +49,7 @@ def to_chinese(n: int) -> str:
 @pytest.mark.parametrize("text,value", [
     ("三百零五", 305), ("二十", 20), ("十五", 15), ("一千零一", 1001), ("两", 2), ("862万", 8_620_000),
     ("6亿", 600_000_000), ("1.5万", 15_000), ("三千五百万", 35_000_000), ("31.5", 31.5), ("１２", 12),
-    ("二〇二三", 2023), ("5,000", 5000),
+    ("二〇二三", 2023), ("5,000", 5000), ("862萬", 8_620_000), ("兩", 2),
 ])
 def test_parse_chinese_number(text: str, value: float) -> None:
     assert parse_chinese_number(text) == pytest.approx(value)

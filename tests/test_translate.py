@@ -99,6 +99,14 @@ def test_lexical_whole_corpus_keeps_every_number(lexical: LexicalTranslator,
     assert sum(bool(check_numbers(z, "").source) for z in corpus_sentences) > 30  # the check had work
 
 
+def test_lexical_traditional_input_matches_simplified(lexical: LexicalTranslator) -> None:
+    trad = "國家乳業技術創新中心吸納了100多家成員單位，數據6億多條。"
+    simp = "国家乳业技术创新中心吸纳了100多家成员单位，数据6亿多条。"
+    out = lexical.translate([trad, simp])
+    assert out[0] == out[1] and "more than 600 million" in out[0]
+    assert check_numbers(trad, out[0]).ok
+
+
 def test_lexical_function_words_dropped_and_punctuation(lexical: LexicalTranslator) -> None:
     out = lexical.translate(["我们的团队和企业。“突围”！"])[0]
     assert out.startswith("Our team and enterprises.")  # 的 folded into the possessive, 和 -> and
