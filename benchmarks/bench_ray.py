@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cfg = Config()
     articles = generate_articles(args.n)
     chars = sum(len(a.text) for a in articles)
-    print(f"{len(articles)} generated articles, {chars / len(articles):.0f} characters on average")
+    print(f"{len(articles)} generated articles, {chars / len(articles):.0f} characters on average; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     engines = ([] if args.no_local else [("local", 1)]) + [("ray", int(w)) for w in args.workers.split(",")]
     tasks = ["index", "summarize"] if args.task == "both" else [args.task]
     results: dict[str, Any] = {"n_articles": len(articles), "embedder": args.embedder, "runs": []}
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 results["runs"].append(row)
                 print(f"{task:<10} {engine:<8} {workers:>7} {dt:>8.1f} {row['articles_per_s']:>11.1f}",
                       flush=True)
+    results["load_average_end"] = round(os.getloadavg()[0], 1)
+    print(f"load average at the end: {results['load_average_end']:.1f}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

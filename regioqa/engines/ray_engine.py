@@ -182,7 +182,8 @@ def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions, w
 def _last_line(e: BaseException) -> str:
     """The last line of a Ray error: the cause, without Ray's traceback."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    return lines[-1] if lines else type(e).__name__
+    line = lines[-1] if lines else type(e).__name__
+    return line if len(line) <= 240 else line[:240] + "…"
 
 
 def encode_vectors(v: np.ndarray) -> dict[str, Any]:
