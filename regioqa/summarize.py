@@ -239,21 +239,27 @@ class Summarizer:
         return out
 
     def _abstractive_model(self) -> Any:
-        """A seq2seq summariser when ``summarize.abstractive_model`` names one (resolved via the
-        registry role "summarizer"); None for the built-in extractive default."""
+        """A local seq2seq summariser resolved through the registry role "summarizer": the model
+        ``summarize.abstractive_model`` names, or (when it is None) the role's default if a copy is
+        prepared or in the local HF cache. ``"extractive"`` or nothing found -> None (extractive)."""
         if self._abstractive_checked:
             return self._abstractive
         self._abstractive_checked = True
         name = self.config.abstractive_model
-        if not name or name == "extractive":
+        if name == "extractive":
             return None
         from .registry import resolve
         from .translate import Seq2SeqTranslator
 
-        rm = resolve("summarizer", name)
+        try:
+            rm = resolve("summarizer", name)
+        except ModelNotFoundError:
+            if name:
+                raise
+            return None
         if rm.path is None:
             return None
-        self._abstractive = Seq2SeqTranslator(rm.path, self._tcfg, prefix="summarize: ")
+        self._abstractive = Seq2SeqTranslator(rm.path, self._tcfg, prefix="")
         self._abstractive.name = f"abstractive:{rm.name}"
         return self._abstractive
 
