@@ -140,57 +140,6 @@ def pad_batch(feats: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tenso
     return {"input_ids": ids, "attention_mask": mask}
 
 
-# ----------------------------------------------------------------------------- metrics (CMRC 2018)
-_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》……·、「」（）－～『』,.:;?!'\"()[]{}<>%$#@&|")
-
-
-def _segment(s: str) -> list[str]:
-    """CMRC 2018 mixed segmentation: CJK characters one by one, other runs kept as words."""
-    out: list[str] = []
-    buf = ""
-    for ch in s.lower().strip():
-        if re.match(r"[\u4e00-\u9fa5]", ch) or ch in _PUNCT or ch.isspace():
-            if buf:
-                out.append(buf)
-                buf = ""
-            if not ch.isspace():
-                out.append(ch)
-        else:
-            buf += ch
-    if buf:
-        out.append(buf)
-    return [t for t in out if t not in _PUNCT]
-
-
-def _lcs(a: list[str], b: list[str]) -> int:
-    best = 0
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0] * (len(b) + 1)
-        for j, y in enumerate(b):
-            if x == y:
-                cur[j + 1] = prev[j] + 1
-                best = max(best, cur[j + 1])
-        prev = cur
-    return best
-
-
-def f1_em(pred: str, golds: list[str]) -> tuple[float, float]:
-    """Character-level F1 (longest common substring, as the CMRC 2018 script) and exact match."""
-    p = _segment(pred)
-    f1s, ems = [], []
-    for g in golds:
-        gs = _segment(g)
-        lcs = _lcs(p, gs)
-        if lcs == 0:
-            f1s.append(0.0)
-        else:
-            prec, rec = lcs / len(p), lcs / len(gs)
-            f1s.append(2 * prec * rec / (prec + rec))
-        ems.append(float("".join(p) == "".join(gs)))
-    return max(f1s), max(ems)
-
-
 # ----------------------------------------------------------------------------- model
 def build_model(base: Path, train_layers: int):
     from transformers import AutoModelForQuestionAnswering
@@ -210,6 +159,7 @@ def trained_state(model) -> dict[str, torch.Tensor]:
 @torch.inference_mode()
 def evaluate(model, tok, examples: list[dict[str, Any]], max_len: int, stride: int, batch: int,
              bf16: bool, max_answer_chars: int = 64) -> dict[str, float]:
+    from regioqa.evals.metrics import cmrc_em, cmrc_f1
     from regioqa.reader import best_spans
 
     feats = featurize(tok, examples, max_len, stride, train=False)
@@ -231,10 +181,10 @@ def evaluate(model, tok, examples: list[dict[str, Any]], max_len: int, stride: i
                 if f["ex"] not in best or score > best[f["ex"]][0]:
                     best[f["ex"]] = (score, ctx[f["ex"]][cs:ce])
     f1 = em = 0.0
-    for e in examples:
-        pf, pe = f1_em(best.get(e["id"], (0.0, ""))[1], [a["text"] for a in e["answers"]])
-        f1 += pf
-        em += pe
+    for e in examples:  # character-level F1 and EM as in the CMRC 2018 script
+        pred, refs = best.get(e["id"], (0.0, ""))[1], [a["text"] for a in e["answers"]]
+        f1 += cmrc_f1(pred, refs)
+        em += cmrc_em(pred, refs)
     model.train()
     return {"f1": 100 * f1 / len(examples), "em": 100 * em / len(examples), "n": len(examples)}
 
@@ -254,6 +204,31 @@ def save_artifact(model, args: argparse.Namespace, extra: dict[str, Any]) -> Non
         "base": "e5-small", "task": "extractive-qa", "max_seq_len": args.max_len, "stride": args.stride,
         "trained_tensors": sorted(state), "train_settings": settings, **extra})
     log(f"artifact saved: {ARTIFACT} ({sum(t.numel() for t in state.values()) / 1e6:.1f}M params)")
+
+
+def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Score the committed artifact as shipped: rebuilt by reader_artifact.prepare, read by
+    regioqa.reader.Reader with its default settings (fp32, ``reader.max_seq_len``/``stride``)."""
+    from regioqa.config import ReaderConfig
+    from regioqa.evals.metrics import cmrc_em, cmrc_f1
+    from regioqa.reader import Reader
+    from regioqa.reader_artifact import prepare
+
+    out = WORK / "eval-model"
+    prepare(out, args.base)
+    reader = Reader(out, ReaderConfig(batch_size=32))
+    n = args.eval_n or None
+    res = {}
+    for name in ("val", "cmrc"):
+        t = time.time()
+        exs = data[name][:n]
+        preds = reader.predict([(e["question"], e["context"]) for e in exs])
+        f1 = sum(cmrc_f1(p.text, [a["text"] for a in e["answers"]]) for p, e in zip(preds, exs, strict=True))
+        em = sum(cmrc_em(p.text, [a["text"] for a in e["answers"]]) for p, e in zip(preds, exs, strict=True))
+        res[name] = {"f1": round(100 * f1 / len(exs), 2), "em": round(100 * em / len(exs), 2), "n": len(exs)}
+        log(f"eval {name} (Reader, max_seq_len {reader.config.max_seq_len}): F1 {res[name]['f1']:.2f} "
+            f"EM {res[name]['em']:.2f} n={len(exs)} ({time.time() - t:.0f}s)")
+    return res
 
 
 # ----------------------------------------------------------------------------- training
@@ -293,18 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         f"({len(data['val_articles'])} articles); cmrc-trial {len(data['cmrc'])}")
 
     if args.eval_only:
-        from regioqa.reader_artifact import prepare
-
-        out = WORK / "eval-model"
-        prepare(out, args.base)
-        from transformers import AutoModelForQuestionAnswering
-
-        model = AutoModelForQuestionAnswering.from_pretrained(str(out))
-        n = args.eval_n or None
-        for name in ("val", "cmrc"):
-            t = time.time()
-            r = evaluate(model, tok, data[name][:n], args.max_len, args.stride, 32, args.bf16)
-            log(f"eval {name}: F1 {r['f1']:.2f} EM {r['em']:.2f} n={r['n']} ({time.time() - t:.0f}s)")
+        eval_artifact(data, args)
         return
 
     feats = featurize(tok, data["train"], args.max_len, args.stride, train=True)

@@ -194,18 +194,12 @@ class Reader:
 
         Article ids are ``"ctx{i}"``. With ``allow_abstain`` a pair may yield an abstention.
         """
-        out = []
-        pairs = list(pairs)
-        windows, passages = [], []
-        for i, (question, context) in enumerate(pairs):
-            q = self.check_question(question)
-            passages.append(_Passage(q, context, 0, f"ctx{i}", "", None))
-        windows = self.windows(passages)
-        scored = self._score(windows, passages)
-        for i in range(len(pairs)):
-            cands = [c for c in scored if c[1] == i]
-            out.append(self._finish(cands, passages, {}, 1, allow_abstain)[0])
-        return out
+        passages = [_Passage(self.check_question(q), context, 0, f"ctx{i}", "", None)
+                    for i, (q, context) in enumerate(pairs)]
+        by_passage: list[list[tuple[float, int, int, int, float]]] = [[] for _ in passages]
+        for c in self._score(self.windows(passages), passages):
+            by_passage[c[1]].append(c)
+        return [self._finish(c, passages, {}, 1, allow_abstain)[0] for c in by_passage]
 
     # ------------------------------------------------------------------ internals
     def _passage(self, q: str, chunk: Chunk, art: Article | None, title: str) -> _Passage:
@@ -228,8 +222,8 @@ class Reader:
         tok = self.tokenizer
         max_len, stride = self.config.max_seq_len, self.config.stride
         q_budget = max_len // 2
-        for p in passages:
-            n_q = len(tok(p.question, add_special_tokens=False)["input_ids"])
+        for q in dict.fromkeys(p.question for p in passages):
+            n_q = len(tok(q, add_special_tokens=False)["input_ids"])
             if n_q > q_budget:
                 raise InputError(f"question is {n_q} tokens; the limit is {q_budget} "
                                  f"(half of reader.max_seq_len={max_len})")
