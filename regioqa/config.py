@@ -51,14 +51,14 @@ class RetrieveConfig:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 2.0  # BM25 was the stronger side on the gold set and DRCD (see index docs)
-    ann_threshold: int = 50_000  # collections larger than this use an approximate (HNSW) index
+    ann_threshold: int = 50_000  # collections larger than this use an approximate index (`ann`)
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
     dense_index: str = "auto"  # "auto" (exact up to ann_threshold, then `ann`), "flat", "hnsw" or "ivf"
-    ann: str = "hnsw"  # approximate index used above ann_threshold: "hnsw" or "ivf"
+    ann: str = "ivf"  # above ann_threshold: "ivf" (5x faster to build than HNSW, measured) or "hnsw"
     hnsw_ef_construction: int = 80
     ivf_nlist: int | None = None  # None -> about 2*sqrt(n)
-    ivf_nprobe: int = 32
+    ivf_nprobe: int = 32  # 1M synthetic: recall@10 0.958 at 3.8 ms CPU; 64: 0.987 at 8.8 ms
     bm25_tokens: str = "bigram"  # "bigram" (Han bigrams), "jieba" (words) or "both"
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

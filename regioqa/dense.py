@@ -50,7 +50,7 @@ class DenseIndex:
         vectors: np.ndarray,
         kind: str = "auto",
         ann_threshold: int = 50_000,
-        ann: str = "hnsw",
+        ann: str = "ivf",
         hnsw_m: int = 32,
         hnsw_ef_construction: int = 80,
         hnsw_ef_search: int = 128,
