@@ -68,6 +68,7 @@ def clean_gloss(gloss: str) -> str:
     g = _PAREN.sub(" ", g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
+    g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
     return re.sub(r"\s+", " ", g).strip()
 
 
@@ -137,6 +138,8 @@ class Dictionary:
                     continue
                 raw = s.split(";")[0].strip()
                 g = clean_gloss(raw)
+                if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
+                    g = _leading_name(g)
                 if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
                     seen.add(g)
                     cands.append((g, raw.startswith("to ")))
@@ -262,6 +265,12 @@ class Dictionary:
             else:
                 i += 1
         return out
+
+
+def _leading_name(gloss: str) -> str:
+    """The leading run of capitalised words of a proper-noun gloss (the name without its description)."""
+    m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss + " ")
+    return m.group(0).strip() if m else gloss
 
 
 def normalize_english(s: str) -> str:

@@ -138,6 +138,7 @@ FUNCTION_WORDS: dict[str, str] = {
     "正": "", "正式": "formally", "提出": "proposed", "强调": "stressed", "明确": "clearly",
     "指出": "pointed out", "认为": "believes", "主要": "main", "重要": "important", "重大": "major",
 }
+_COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
 _LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
                "你": "your", "你们": "your", "它们": "their"}
@@ -274,6 +275,9 @@ class LexicalTranslator:
             if word in _POSSESSIVE and i + 1 < len(toks) and toks[i + 1][0] == "的":
                 out.append(_POSSESSIVE[word])  # 我们的 -> our
                 i += 2
+                continue
+            if word in _COMPLEMENTS and i > 0 and toks[i - 1][1].startswith("v"):
+                i += 1  # directional complement: 研发出 -> develop (not "develop go out")
                 continue
             name, used = self._name_at(toks, i)
             if name:
