@@ -76,8 +76,12 @@ _TRAD_NUM = str.maketrans("萬億兩", "万亿两")
 
 
 def _nfkc(s: str) -> str:
-    """NFKC (full-width digits, ％) plus the traditional forms of 万, 亿, 两 (length-preserving)."""
-    return unicodedata.normalize("NFKC", s).translate(_TRAD_NUM)
+    """NFKC (full-width digits, ％) plus the traditional forms of 万, 亿, 两; length-preserving, so
+    offsets found in the result index the input (characters NFKC would expand are kept as they are)."""
+    n = unicodedata.normalize("NFKC", s)
+    if len(n) != len(s):
+        n = "".join(c2 if len(c2 := unicodedata.normalize("NFKC", c)) == 1 else c for c in s)
+    return n.translate(_TRAD_NUM)
 
 
 def parse_chinese_number(s: str) -> float | None:

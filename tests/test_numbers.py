@@ -99,6 +99,13 @@ def test_extract_zh_offsets_and_values() -> None:
         assert text[m.start:m.end] == m.text
 
 
+def test_extract_zh_offsets_survive_normalisation() -> None:
+    text = "面积达１２万亩，㎡单价50％"  # ㎡ expands to "m2" under NFKC; full-width digits do not
+    ms = extract_zh_numbers(text)
+    assert [m.value for m in ms] == [120_000, 50]
+    assert [text[m.start:m.end] for m in ms] == ["１２万亩", "50％"]
+
+
 def test_extract_en() -> None:
     vals = [m.value for m in extract_en_numbers(
         "In May 2023 more than 600 million, 5,000 people, the 30th and third place, twenty-one, may be")]
