@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     engines = ([] if args.no_local else [("local", 1)]) + [("ray", int(w)) for w in args.workers.split(",")]
     tasks = ["index", "summarize"] if args.task == "both" else [args.task]
-    results: dict[str, Any] = {"n_articles": len(articles), "embedder": args.embedder, "runs": []}
+    results: dict[str, Any] = {"n_articles": len(articles), "embedder": args.embedder, "runs": [],
+                               "cpus": os.cpu_count(), "load_average_start": round(os.getloadavg()[0], 1)}
     t0 = time.perf_counter()
     with ray_session(RayOptions(num_workers=max(w for _, w in engines))):
         results["ray_init_s"] = round(time.perf_counter() - t0, 2)
