@@ -144,6 +144,11 @@ def test_qa_metrics_and_abstention(report, gold):
     # SQuAD 2.0 style overall: right on zh answerable + zh unanswerable
     right = sum(q.lang == "zh" for q in gold.qa)
     assert m["all"]["f1"] == pytest.approx(100 * right / len(gold.qa), abs=0.01)
+    # oracle threshold: abstaining below 0.4 turns the en unanswerable answers (score 0.2) right; the
+    # wrong en answers (0.4) score 0 either way, so the lowest threshold with the best F1 is 0.4
+    un_en = un - un_zh
+    assert m["oracle_threshold"]["threshold"] == 0.4
+    assert m["oracle_threshold"]["f1"] == pytest.approx(100 * (right + un_en) / len(gold.qa), abs=0.01)
     rows = {r["id"]: r for r in part["items"]}
     en_q = next(q for q in gold.qa if q.lang == "en" and q.answerable)
     assert rows[en_q.id]["prediction"] == "错误答案" and rows[en_q.id]["f1"] == 0.0
@@ -390,3 +395,19 @@ def test_real_retrieval_on_the_gold_set(e5_dir, tmp_path):
     assert part["metrics"]["dense"]["en"]["recall@10"] >= 0.7
     write_report(rep, tmp_path)
     assert (tmp_path / "retrieval_recall.png").exists()
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_real_end_to_end_qa_on_the_gold_set(e5_dir, tmp_path):
+    """Index + trained reader through RegioQA on gold questions (a floor only; numbers: eval gold)."""
+    from regioqa.registry import prepare
+
+    prepare(["reader"], progress=False)  # rebuilds from the committed artifact; never trains
+    rep = run_gold(["qa"], Components(), Config(), limit=20)  # the full run is `regioqa eval gold`
+    part = rep["parts"]["qa"]
+    assert part["status"] == "ok", part.get("reason")
+    assert part["metrics"]["all"]["n"] == 20
+    assert part["metrics"]["zh"]["f1"] >= 30.0
+    write_report(rep, tmp_path)
+    assert (tmp_path / "qa_scores.png").exists()

@@ -71,6 +71,20 @@ def test_qa_em_f1_dispatches_on_script_and_item_scores_handle_abstention():
         M.qa_em_f1("x", [])
 
 
+def test_best_threshold_by_hand():
+    # scores 0.2 (wrong answer to an unanswerable q), 0.5 (right), 0.9 (right)
+    # t=-inf: answer all -> (0+1+1)/3; t=0.5: abstain on 0.2 -> (1+1+1)/3 = 1; t=0.9: (1+0+1)/3
+    assert M.best_threshold([0.5, 0.2, 0.9], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]) == (0.5, 1.0)
+    # nothing gains from abstaining -> answer everything
+    assert M.best_threshold([0.1, 0.2], [1.0, 0.5], [0.0, 0.0]) == (float("-inf"), 0.75)
+    # equal scores cannot be split: abstain on both (2 unanswerable-ish rows + 1 answered) or none
+    t, f1 = M.best_threshold([0.3, 0.3, 0.8], [0.0, 1.0, 1.0], [1.0, 0.0, 0.0])
+    assert (t, f1) == (float("-inf"), pytest.approx(2 / 3))
+    # abstaining on everything: threshold above the top score
+    assert M.best_threshold([0.3], [0.0], [1.0]) == (float("inf"), 1.0)
+    assert M.best_threshold([], [], []) == (float("-inf"), 0.0)
+
+
 # ------------------------------------------------------------------------------------ retrieval
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "has_cjk",
     "qa_em_f1",
     "qa_item_scores",
+    "best_threshold",
     "recall_at_k",
     "mrr_at_k",
     "ndcg_at_k",
@@ -219,6 +220,36 @@ def qa_item_scores(prediction: str | None, references: Sequence[str]) -> tuple[f
     if abstained:
         return 0.0, 0.0
     return qa_em_f1(prediction or "", references)
+
+
+def best_threshold(
+    scores: Sequence[float], f1_if_answered: Sequence[float], f1_if_abstained: Sequence[float]
+) -> tuple[float, float]:
+    """The no-answer threshold that maximises mean F1 (SQuAD 2.0's ``best_f1_thresh``) and that F1.
+
+    A question is answered when its score is ``>= threshold``, else abstained. Returns
+    ``(threshold, mean_f1)``; ``-inf`` means "answer everything". Tuned on the evaluated questions
+    themselves, so it is an oracle figure: a diagnostic, not a held-out result.
+
+    >>> best_threshold([0.9, 0.2, 0.5], [1.0, 0.0, 0.0], [0.0, 1.0, 1.0])  # abstain below 0.9
+    (0.9, 1.0)
+    """
+    n = len(scores)
+    if not (n == len(f1_if_answered) == len(f1_if_abstained)):
+        raise ValueError("best_threshold: sequences differ in length")
+    if n == 0:
+        return float("-inf"), 0.0
+    order = sorted(range(n), key=lambda i: scores[i])
+    total = sum(f1_if_answered)  # threshold -inf: everything answered
+    best_t, best = float("-inf"), total
+    for j, i in enumerate(order):  # abstain on order[: j + 1]
+        total += f1_if_abstained[i] - f1_if_answered[i]
+        nxt = order[j + 1] if j + 1 < n else None
+        if nxt is not None and scores[nxt] == scores[i]:
+            continue  # a threshold cannot separate equal scores
+        if total > best:
+            best, best_t = total, (scores[nxt] if nxt is not None else float("inf"))
+    return best_t, best / n
 
 
 # ---------------------------------------------------------------------------------------- retrieval

@@ -113,6 +113,13 @@ def _md_qa(part: dict[str, Any]) -> list[str]:
     ab = m.get("abstention")
     if ab:
         out += ["", "Abstention (no answer): " + ", ".join(f"{k} {_fmt(v)}" for k, v in ab.items())]
+    ot = m.get("oracle_threshold")
+    if ot:
+        out += [
+            "",
+            f"Oracle no-answer threshold on the answer score (tuned on these questions, a diagnostic): "
+            f"{_fmt(ot['threshold'])} -> F1 {_fmt(ot['f1'])}",
+        ]
     fails = [it for it in part.get("items", []) if it.get("f1", 0) < 1.0]
     out += ["", f"Failures (F1 < 1): {len(fails)}", ""]
     if fails:

@@ -238,6 +238,21 @@ def score_qa_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["abstention"] = M.abstention_metrics(
         [r["abstained"] for r in rows], [not r["answerable"] for r in rows]
     )
+    # oracle no-answer threshold on the answer score (diagnostic: tuned on these very questions)
+    is_tunable = [not r["abstained"] and r.get("score") is not None for r in rows]
+    tunable = [r for r, ok in zip(rows, is_tunable, strict=True) if ok]
+    if tunable:
+        fixed = sum(r["f1"] for r, ok in zip(rows, is_tunable, strict=True) if not ok)
+        t, f1 = M.best_threshold(
+            [r["score"] for r in tunable],
+            [r["f1"] for r in tunable],
+            [0.0 if r["answerable"] else 1.0 for r in tunable],
+        )
+        best = (fixed + f1 * len(tunable)) / len(rows)
+        out["oracle_threshold"] = {
+            "threshold": t if abs(t) != float("inf") else str(t),
+            "f1": round(100 * best, 2),
+        }
     return out
 
 
