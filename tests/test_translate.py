@@ -1,9 +1,9 @@
 """Translation: the lexical offline translator, CC-CEDICT access, and the seq2seq path on tiny random models.
 
-The seq2seq tests build randomly initialised Marian and M2M100 models on the spot, with a SentencePiece
-tokenizer trained here on corpus text, save them to a temp dir and drive the real load, tokenise,
-generate and decode path. Their outputs are gibberish: the tests check shapes, determinism, batching,
-splitting and errors, not quality.
+The seq2seq tests build randomly initialised Marian, M2M100 and NLLB-style models on the spot, with
+tokenizers made here from corpus text (SentencePiece trained in the test; a character BPE for NLLB),
+save them to a temp dir and drive the real load, tokenise, generate and decode path. Their outputs
+are gibberish: the tests check shapes, determinism, batching, splitting and errors, not quality.
 """
 
 from __future__ import annotations
@@ -224,10 +224,31 @@ def build_tiny_m2m(page_path: Path, root: Path) -> Path:
     return d
 
 
+def build_tiny_nllb(page_path: Path, root: Path) -> Path:
+    """A random 1-layer NLLB-style model: M2M100 weights, NllbTokenizer (character vocabulary from the
+    corpus, FLORES language codes zho_Hans/eng_Latn)."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    chars = sorted({c for c in page_path.read_text(encoding="utf-8") if not c.isspace()})
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "\u2581": 4}
+    for c in chars:
+        vocab.setdefault(c, len(vocab))
+    tok = NllbTokenizer(vocab=vocab, merges=[], src_lang="zho_Hans", tgt_lang="eng_Latn")
+    d = root / "tiny-nllb"
+    tok.save_pretrained(d)
+    torch.manual_seed(0)
+    cfg = M2M100Config(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                       bos_token_id=tok.bos_token_id, decoder_start_token_id=tok.eos_token_id, **TINY)
+    M2M100ForConditionalGeneration(cfg).save_pretrained(d)
+    return d
+
+
 @pytest.fixture(scope="module")
 def tiny_models(page_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny-seq2seq")
-    return {"marian": build_tiny_marian(page_path, root), "m2m_100": build_tiny_m2m(page_path, root)}
+    return {"marian": build_tiny_marian(page_path, root), "m2m_100": build_tiny_m2m(page_path, root),
+            "nllb": build_tiny_nllb(page_path, root)}
 
 
 SRC = ["呼和浩特市科技创新发展指数排名第30位。",
@@ -243,7 +264,7 @@ def _cfg(**kw: int) -> TranslateConfig:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("family", ["marian", "m2m_100"])
+@pytest.mark.parametrize("family", ["marian", "m2m_100", "nllb"])
 def test_seq2seq_translate_shapes_determinism_batching(tiny_models: dict[str, Path], family: str) -> None:
     tr = Seq2SeqTranslator(tiny_models[family], _cfg())
     out = tr.translate(SRC)
@@ -256,6 +277,10 @@ def test_seq2seq_translate_shapes_determinism_batching(tiny_models: dict[str, Pa
     if family == "m2m_100":
         assert tr._gen_kwargs["forced_bos_token_id"] == tr._tok.get_lang_id("en")
         assert not any(o.startswith("__en__") for o in out)
+    if family == "nllb":
+        assert tr._tok.src_lang == "zho_Hans"
+        assert tr._gen_kwargs["forced_bos_token_id"] == tr._tok.convert_tokens_to_ids("eng_Latn")
+        assert not any(o.startswith("eng_Latn") for o in out)
 
 
 @pytest.mark.model
