@@ -41,7 +41,6 @@ from ..errors import InputError, RegioQAError
 from ..types import Article, Chunk
 
 INSTALL_HINT = "pip install 'regioqa[ray]'"
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 DEFAULT_BATCH_SIZE = 8
 
@@ -97,15 +96,17 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
     if not ray.is_initialized():
         if options.address:
             try:
-                ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ValueError) as e:
-                raise RegioQAError(f"cannot connect to the Ray cluster at {options.address!r}: {e}") from e
+                hint = ("" if os.environ.get("RAY_AUTH_MODE") else
+                        " (a cluster with token authentication needs RAY_AUTH_MODE=token and its token)")
+                raise RegioQAError(f"cannot connect to the Ray cluster at {options.address!r}: {e}{hint}"
+                                   ) from e
         else:
-            env = {"PYTHONPATH": os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH"))
-                                                 if p)}
-            ray.init(num_cpus=max(2, options.num_workers), include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING, runtime_env={"env_vars": env})
+            # "local": a new instance even where another cluster runs (or left its address file behind);
+            # workers get the driver's sys.path from Ray, so a source checkout works as an install does
+            ray.init(address="local", num_cpus=max(2, options.num_workers), include_dashboard=False,
+                     log_to_driver=False, logging_level=logging.WARNING)
         started = True
     try:
         yield ray
