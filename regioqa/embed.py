@@ -267,15 +267,9 @@ class Embedder:
         finally:
             hf_logging.set_verbosity(verbosity)
         model.eval()
-        if self.config.quantize == "int8":
-            import warnings
+        from .quantize import quantize_model
 
-            from torch.ao.quantization import quantize_dynamic
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # torch deprecates (but still ships) eager quantisation
-                model = quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
-        self._model = model
+        self._model = quantize_model(model, self.config.quantize, setting="embed.quantize")  # no-op when None
         self._dim = int(cfg.hidden_size)
 
     # ------------------------------------------------------------------ public API

@@ -147,10 +147,9 @@ class Reader:
                 raise InputError(f"reader model {path}: a fast tokenizer is needed (offset mappings)")
             tok.padding_side = "right"
             model.eval()
-            if self.config.quantize == "int8":
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            elif self.config.quantize not in (None, ""):
-                raise InputError(f"reader.quantize must be None or 'int8', got {self.config.quantize!r}")
+            from .quantize import quantize_model
+
+            model = quantize_model(model, self.config.quantize, setting="reader.quantize")  # no-op when None
             self._tok, self._model, self.model_path = tok, model, path
         return self
 
