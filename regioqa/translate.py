@@ -495,15 +495,24 @@ class Seq2SeqTranslator:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         self._load()
-        enc = self._tok([(self.prefix or "") + t for t in texts], add_special_tokens=True)
+        enc = self._tok(list(texts), add_special_tokens=True)
         return [len(x) for x in enc["input_ids"]]
+
+    def _prefix_tokens(self) -> int:
+        if not self.prefix:
+            return 0
+        return len(self._tok(self.prefix, add_special_tokens=False)["input_ids"])
 
     def segments(self, text: str) -> list[str]:
         """Split ``text`` at sentence boundaries into pieces of at most ``max_input_tokens`` tokens
-        (a sentence longer than that is cut at commas, then by characters)."""
+        (task prefix included; a sentence longer than that is cut at commas, then halved)."""
         from .text import split_sentences
 
-        limit = self.config.max_input_tokens
+        self._load()
+        limit = self.config.max_input_tokens - self._prefix_tokens()  # the task prefix goes once per segment
+        if limit < 4:
+            raise InputError(f"translate.max_input_tokens={self.config.max_input_tokens} leaves no room "
+                             f"after the prefix {self.prefix!r}")
         sents = [text[s.start:s.end] for s in split_sentences(text)]
         if not sents:
             return []

@@ -1,7 +1,8 @@
 """Translation: the lexical offline translator, CC-CEDICT access, and the seq2seq path on tiny random models.
 
-The seq2seq tests build randomly initialised Marian, M2M100 and NLLB-style models on the spot, with
-tokenizers made here from corpus text (SentencePiece trained in the test; a character BPE for NLLB),
+The seq2seq tests build randomly initialised Marian, M2M100, NLLB-style and mT5 models on the spot, with
+tokenizers made here from corpus text (SentencePiece trained in the test; character vocabularies for
+NLLB and mT5),
 save them to a temp dir and drive the real load, tokenise, generate and decode path. Their outputs
 are gibberish: the tests check shapes, determinism, batching, splitting and errors, not quality.
 """
@@ -244,11 +245,30 @@ def build_tiny_nllb(page_path: Path, root: Path) -> Path:
     return d
 
 
+def build_tiny_mt5(page_path: Path, root: Path) -> Path:
+    """A random 1-layer mT5 model with a character Unigram vocabulary (task-prefix family)."""
+    import torch
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5Tokenizer
+
+    chars = sorted({c for c in page_path.read_text(encoding="utf-8") if not c.isspace()}
+                   | set("translate Chinese to English:"))
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)] + [(c, -5.0) for c in chars]
+    tok = T5Tokenizer(vocab=vocab, extra_ids=0)
+    d = root / "tiny-mt5"
+    tok.save_pretrained(d)
+    torch.manual_seed(0)
+    cfg = MT5Config(vocab_size=len(tok), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1,
+                    num_heads=2, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                    decoder_start_token_id=tok.pad_token_id)
+    MT5ForConditionalGeneration(cfg).save_pretrained(d)
+    return d
+
+
 @pytest.fixture(scope="module")
 def tiny_models(page_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny-seq2seq")
     return {"marian": build_tiny_marian(page_path, root), "m2m_100": build_tiny_m2m(page_path, root),
-            "nllb": build_tiny_nllb(page_path, root)}
+            "nllb": build_tiny_nllb(page_path, root), "mt5": build_tiny_mt5(page_path, root)}
 
 
 SRC = ["呼和浩特市科技创新发展指数排名第30位。",
@@ -302,6 +322,20 @@ def test_seq2seq_splits_long_input_at_sentence_boundaries(tiny_models: dict[str,
     out = tr.translate([long_text])[0]
     assert sum(b for b, _ in calls) == len(segs) and all(b <= 2 and n <= 40 for b, n in calls)
     assert len(out.split(" ")) >= len(segs)  # the pieces are joined
+
+
+@pytest.mark.model
+def test_seq2seq_mt5_prefix_counts_once_per_segment(tiny_models: dict[str, Path]) -> None:
+    tr = Seq2SeqTranslator(tiny_models["mt5"], _cfg(max_input_tokens=80))
+    out = tr.translate(SRC)
+    assert tr.family == "t5" and tr.prefix == "translate Chinese to English: "
+    assert len(out) == len(SRC) and out[2] == "" and all(out[i] for i in (0, 1, 3))
+    segs = tr.segments(SRC[1])
+    assert len(segs) >= 2 and "".join(segs) == SRC[1]
+    assert all(n <= 80 for n in tr.count_tokens([tr.prefix + s for s in segs]))
+    assert tr.segments("第一句。第二句。") == ["第一句。第二句。"]  # the prefix is not counted per sentence
+    with pytest.raises(InputError, match="no room"):
+        Seq2SeqTranslator(tiny_models["mt5"], _cfg(max_input_tokens=20)).segments("你好。")
 
 
 @pytest.mark.model
