@@ -2,9 +2,8 @@
 
 The seq2seq tests build randomly initialised Marian, M2M100, NLLB-style and mT5 models on the spot, with
 tokenizers made here from corpus text (SentencePiece trained in the test; character vocabularies for
-NLLB and mT5),
-save them to a temp dir and drive the real load, tokenise, generate and decode path. Their outputs
-are gibberish: the tests check shapes, determinism, batching, splitting and errors, not quality.
+NLLB and mT5), save them to a temp dir and drive the real load, tokenise, generate and decode path.
+Their outputs are gibberish: the tests check shapes, determinism, batching, splitting and errors.
 """
 
 from __future__ import annotations
