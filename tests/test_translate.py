@@ -158,6 +158,16 @@ TINY = {"d_model": 16, "encoder_layers": 1, "decoder_layers": 1, "encoder_attent
         "max_position_embeddings": 256}  # a 1-layer model: random weights, real code path
 
 
+def save_random(d: Path, tok: object, model_cls: type, cfg: object) -> Path:
+    """Save ``tok`` and a seeded randomly initialised ``model_cls(cfg)`` into ``d``."""
+    import torch
+
+    tok.save_pretrained(d)  # type: ignore[attr-defined]
+    torch.manual_seed(0)
+    model_cls(cfg).save_pretrained(d)
+    return d
+
+
 def train_spm(page_path: Path, out: Path) -> Path:
     import sentencepiece as spm
 
@@ -174,7 +184,6 @@ def train_spm(page_path: Path, out: Path) -> Path:
 def build_tiny_marian(page_path: Path, root: Path) -> Path:
     """A random 1-layer Marian model with a SentencePiece vocabulary trained on the corpus."""
     import sentencepiece as spm
-    import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
     sp_model = train_spm(page_path, root)
@@ -187,17 +196,13 @@ def build_tiny_marian(page_path: Path, root: Path) -> Path:
     (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tok = MarianTokenizer(str(d / "source.spm"), str(d / "target.spm"), str(d / "vocab.json"),
                           pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
-    tok.save_pretrained(d)
-    torch.manual_seed(0)
     cfg = MarianConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                        decoder_start_token_id=tok.pad_token_id, forced_eos_token_id=tok.eos_token_id, **TINY)
-    MarianMTModel(cfg).save_pretrained(d)
-    return d
+    return save_random(d, tok, MarianMTModel, cfg)
 
 
 def build_tiny_m2m(page_path: Path, root: Path) -> Path:
     """A random 1-layer M2M100 model (language codes via forced_bos_token_id)."""
-    import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
 
     sp_model = root / "sp.model"
@@ -215,19 +220,15 @@ def build_tiny_m2m(page_path: Path, root: Path) -> Path:
     (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tok = M2M100Tokenizer(str(d / "vocab.json"), str(d / "sentencepiece.bpe.model"), src_lang="zh",
                           tgt_lang="en")
-    tok.save_pretrained(d)
     n = max(len(tok), max(tok.lang_token_to_id.values()) + 1)
-    torch.manual_seed(0)
     cfg = M2M100Config(vocab_size=n, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                        bos_token_id=tok.bos_token_id, decoder_start_token_id=tok.eos_token_id, **TINY)
-    M2M100ForConditionalGeneration(cfg).save_pretrained(d)
-    return d
+    return save_random(d, tok, M2M100ForConditionalGeneration, cfg)
 
 
 def build_tiny_nllb(page_path: Path, root: Path) -> Path:
     """A random 1-layer NLLB-style model: M2M100 weights, NllbTokenizer (character vocabulary from the
     corpus, FLORES language codes zho_Hans/eng_Latn)."""
-    import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
     chars = sorted({c for c in page_path.read_text(encoding="utf-8") if not c.isspace()})
@@ -236,17 +237,13 @@ def build_tiny_nllb(page_path: Path, root: Path) -> Path:
         vocab.setdefault(c, len(vocab))
     tok = NllbTokenizer(vocab=vocab, merges=[], src_lang="zho_Hans", tgt_lang="eng_Latn")
     d = root / "tiny-nllb"
-    tok.save_pretrained(d)
-    torch.manual_seed(0)
     cfg = M2M100Config(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                        bos_token_id=tok.bos_token_id, decoder_start_token_id=tok.eos_token_id, **TINY)
-    M2M100ForConditionalGeneration(cfg).save_pretrained(d)
-    return d
+    return save_random(d, tok, M2M100ForConditionalGeneration, cfg)
 
 
 def build_tiny_mt5(page_path: Path, root: Path) -> Path:
     """A random 1-layer mT5 model with a character Unigram vocabulary (task-prefix family)."""
-    import torch
     from transformers import MT5Config, MT5ForConditionalGeneration, T5Tokenizer
 
     chars = sorted({c for c in page_path.read_text(encoding="utf-8") if not c.isspace()}
@@ -254,13 +251,10 @@ def build_tiny_mt5(page_path: Path, root: Path) -> Path:
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)] + [(c, -5.0) for c in chars]
     tok = T5Tokenizer(vocab=vocab, extra_ids=0)
     d = root / "tiny-mt5"
-    tok.save_pretrained(d)
-    torch.manual_seed(0)
     cfg = MT5Config(vocab_size=len(tok), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1,
                     num_heads=2, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
                     decoder_start_token_id=tok.pad_token_id)
-    MT5ForConditionalGeneration(cfg).save_pretrained(d)
-    return d
+    return save_random(d, tok, MT5ForConditionalGeneration, cfg)
 
 
 @pytest.fixture(scope="module")
