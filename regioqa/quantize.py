@@ -2,25 +2,28 @@
 
 ``embed.quantize = "int8"`` and ``reader.quantize = "int8"`` route here. Weights are quantised per
 output channel (symmetric int8), activations per batch at run time (``torch.ao`` dynamic quantisation,
-fbgemm/oneDNN kernels with AVX-512 VNNI where the CPU has it). Output heads (``qa_outputs``,
-``classifier``) stay in float32: they are tiny and their logits are what the reader compares.
+fbgemm/oneDNN kernels with AVX-512 VNNI where the CPU has it). Kept in float32 (:data:`KEEP_FP32`):
+task heads (``qa_outputs``, ``classifier``: tiny, and their logits are what the reader compares) and
+each layer's FFN output projection (``layer.N.output.dense``), whose GELU inputs have outliers that a
+per-tensor activation scale cannot hold: quantising it costs retrieval recall.
 
-Why this and not ONNX Runtime: on this machine (2 shared cores, AVX-512 VNNI; converted e5-small,
-1 thread, 32 passages/queries, interleaved repetitions, medians), relative to fp32 PyTorch:
+Measured on this machine (2 cores shared with a training job, AVX-512 VNNI; converted e5-small,
+1 thread, interleaved repetitions, medians; speed relative to fp32 PyTorch; recall@5 of the gold set,
+92 answerable questions, 26 in English, fp32: dense 0.967 (en 0.923), hybrid 1.000):
 
-============================  ========  ====================
-variant                       speed     cosine to fp32 (mean / min)
-============================  ========  ====================
-torch int8, per channel       1.83x     0.987 / 0.980  <- ``"int8"``
-torch int8, per tensor        1.89x     0.977 / 0.964
-torch int8, FFN output fp32   1.40x     0.997 / 0.995
-ONNX Runtime fp32             0.90x     1.000
-ONNX Runtime int8 (dynamic)   1.47x     0.987 / 0.982
-bfloat16 weights              ~1.3x     0.99998 (noisy speed)
-============================  ========  ====================
+=================================  =====  ===============  ====================================
+variant                            speed  cos mean / min   gold recall@5 dense (en) / hybrid
+=================================  =====  ===============  ====================================
+int8, FFN output fp32 (``int8``)   1.40x  0.997 / 0.995    0.957 (0.846) / 1.000
+int8, every Linear, per channel    1.83x  0.987 / 0.980    0.946 (0.808) / 0.978
+int8, every Linear, per tensor     1.89x  0.977 / 0.964    --
+ONNX Runtime fp32                  0.90x  1.000            --
+ONNX Runtime int8 (dynamic)        1.47x  0.987 / 0.982    --
+=================================  =====  ===============  ====================================
 
-ONNX Runtime also needs a 470 MB export per model; it is not used. The accuracy cost on the gold set
-and the validation split is in benchmarks/README.md.
+ONNX Runtime (without transformer graph fusion) is slower than torch int8 here and needs a 470 MB
+export per model, so it is not used. ``quantize_model(m, "int8", keep_fp32=HEADS)`` gives the faster,
+less accurate variant. More figures: benchmarks/README.md.
 
 >>> import torch
 >>> from regioqa.quantize import quantize_model, is_quantized
@@ -43,8 +46,9 @@ from typing import Any
 from .errors import InputError
 
 MODES: tuple[str | None, ...] = (None, "int8")
-# float32 is kept for modules whose qualified name matches this (task heads; cheap, logit-sensitive)
-KEEP_FP32 = r"(^|\.)(qa_outputs|classifier|score)$"
+HEADS = r"(^|\.)(qa_outputs|classifier|score)$"  # task heads: cheap, logit-sensitive
+FFN_OUT = r"(^|\.)layer\.\d+\.output\.dense$"  # BERT/XLM-R FFN output projection (outlier inputs)
+KEEP_FP32 = f"{HEADS}|{FFN_OUT}"  # modules (by qualified name) left in float32 by default
 
 
 def check_mode(mode: str | None, setting: str = "quantize") -> str | None:

@@ -10,7 +10,7 @@ import torch
 
 from regioqa.config import EmbedConfig, ReaderConfig
 from regioqa.errors import InputError
-from regioqa.quantize import check_mode, is_quantized, quantize_model
+from regioqa.quantize import HEADS, check_mode, is_quantized, quantize_model
 
 
 def _tiny_bert(qa: bool = False, vocab: int = 1000) -> torch.nn.Module:
@@ -41,7 +41,9 @@ def test_quantized_encoder_close_to_fp32() -> None:
     from torch.ao.nn.quantized.dynamic import Linear as DynLinear
 
     dyn = [n for n, m in q.named_modules() if isinstance(m, DynLinear)]
-    assert sorted(dyn) == sorted(linears)
+    ffn_out = [n for n in linears if n.endswith(".output.dense") and ".attention." not in n]
+    assert len(ffn_out) == 2 and sorted(dyn) == sorted(set(linears) - set(ffn_out))
+    assert len(dyn) == 10  # per layer: q, k, v, attention output, FFN intermediate
     ids = torch.randint(5, 1000, (3, 20))
     mask = torch.ones_like(ids)
     mask[1, 12:] = 0
@@ -59,6 +61,9 @@ def test_qa_head_stays_fp32() -> None:
     assert is_quantized(q.bert.encoder)
     everything = quantize_model(_tiny_bert(qa=True), "int8", keep_fp32=None)
     assert type(everything.qa_outputs) is not torch.nn.Linear
+    body = quantize_model(_tiny_bert(qa=True), "int8", keep_fp32=HEADS)
+    assert type(body.qa_outputs) is torch.nn.Linear
+    assert type(body.bert.encoder.layer[0].output.dense) is not torch.nn.Linear
 
 
 @pytest.mark.model
