@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--repeats", type=int, default=3, help="batched/naive throughput rounds")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, e.g. reader.quantize=int8 (repeatable)")
     args = ap.parse_args(argv)
 
     import torch
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     from regioqa.reader import Reader, _Passage
     from regioqa.registry import ensure
 
-    cfg = Config()
+    cfg = Config().override_strings(args.set)
     t = time.perf_counter()
     if args.index:
         index = Index.load(args.index, config=cfg)
