@@ -127,7 +127,8 @@ class Config:
             raise InputError(f"config file not found: {p}") from e
         except tomllib.TOMLDecodeError as e:
             raise InputError(f"{p}: invalid TOML ({e})") from e
-        flat = {f"{sec}.{k}": v for sec, body in data.items() if isinstance(body, dict) for k, v in body.items()}
+        flat = {f"{sec}.{k}": v for sec, body in data.items() if isinstance(body, dict)
+                for k, v in body.items()}
         bad = [sec for sec, body in data.items() if not isinstance(body, dict)]
         if bad:
             raise InputError(f"{p}: top-level keys must be sections, got {bad}")
