@@ -109,8 +109,21 @@ def test_index_on_ray_equals_local_build(ray_local, corpus_articles, tmp_path):
     assert loaded.chunks == local.chunks
 
 
+def refusing_embedder(refuse: str):
+    """A hashing embedder whose worker copy fails on any text containing ``refuse``."""
+    from regioqa.dense import HashingEmbedder
+
+    class Refusing(HashingEmbedder):
+        def count_tokens(self, texts):
+            if any(refuse in t for t in texts):
+                raise AssertionError("an unchanged article was sent to a worker")
+            return super().count_tokens(texts)
+
+    return Refusing(dim=64)
+
+
 @pytest.mark.slow
-def test_incremental_index_on_ray_reuses_unchanged_vectors(ray_local, corpus_articles, tmp_path):
+def test_incremental_index_on_ray_sends_only_new_and_changed_articles(ray_local, corpus_articles, tmp_path):
     from regioqa.dense import HashingEmbedder
     from regioqa.index import Index
 
@@ -118,11 +131,15 @@ def test_incremental_index_on_ray_reuses_unchanged_vectors(ray_local, corpus_art
     make = functools.partial(HashingEmbedder, dim=64)
     Index.build(corpus_articles[:2], make(), cfg, show_progress=False).save(tmp_path / "idx")
     edited = dataclasses.replace(corpus_articles[0], text=corpus_articles[0].text + "\n新增一段测试文字。")
-    arts = [edited, *corpus_articles[1:]]
+    arts = [edited, *corpus_articles[1:]]  # changed, unchanged, new
+    unchanged = corpus_articles[1].text[:40]
+    assert all(unchanged not in a.text for a in (edited, *corpus_articles[2:]))
     local = Index.build(arts, make(), cfg, previous=tmp_path / "idx", show_progress=False)
-    remote = re_.build_index_ray(arts, make, cfg, OPTS, previous=tmp_path / "idx")
+    remote = re_.build_index_ray(arts, functools.partial(refusing_embedder, unchanged), cfg, OPTS,
+                                 previous=tmp_path / "idx")
     assert dataclasses.asdict(remote.build_stats) | {"seconds": 0} == \
            dataclasses.asdict(local.build_stats) | {"seconds": 0}
+    assert (remote.build_stats.new, remote.build_stats.changed, remote.build_stats.unchanged) == (1, 1, 1)
     assert 0 < remote.build_stats.reused < len(remote.chunks)
     assert remote.chunks == local.chunks
     assert np.array_equal(remote.dense.vectors, local.dense.vectors)
@@ -224,7 +241,7 @@ def test_rerun_after_crash_resumes_without_duplicates_or_losses(ray_local, summa
     out = tmp_path / "summaries.jsonl"
     victim = arts[4].id  # its worker dies, with no retry allowed: the run fails partway
     factory = functools.partial(make_summarizer, cfg, victim, str(tmp_path / "died"), True)
-    with pytest.raises(RegioQAError, match="rerun to resume"):
+    with pytest.raises(RegioQAError, match=r"Ray run failed: .+; the \d+ records written are kept"):
         re_.summarize_ray(arts, out, factory, dataclasses.replace(OPTS, max_retries=0), cfg)
     first = _ids(out)
     assert victim not in first and len(first) == len(set(first)) < len(set(_ids(ref)))

@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -58,6 +59,10 @@ def import_ray() -> Any:
         raise RegioQAError(f"the Ray engine needs the optional extra, which is not installed ({e}); "
                            f"install it with: {INSTALL_HINT}") from e
     return ray
+
+
+class RayRunError(RegioQAError):
+    """A Ray run that failed (a batch kept failing or killing its worker, the cluster went away)."""
 
 
 @dataclass
@@ -155,8 +160,7 @@ def map_articles(articles: Sequence[Article], factory: ProcessorFactory,
         for row in ds.iter_rows():
             yield str(row["id"]), json.loads(row["result"])
     except ray.exceptions.RayError as e:
-        raise RegioQAError(f"the Ray run failed: {_last_line(e)}; finished work is kept, rerun to "
-                           "resume") from e
+        raise RayRunError(f"the Ray run failed: {_cause_line(e)}") from e
     finally:
         ctx.execution_options.preserve_order, ctx.enable_progress_bars, ctx.print_on_execution_start = saved
 
@@ -180,10 +184,26 @@ def _map_with_retries(ds: Any, factory: ProcessorFactory, options: RayOptions, w
             return ds.map_batches(_ArticleWorker, **kwargs)
 
 
-def _last_line(e: BaseException) -> str:
-    """The last line of a Ray error: the cause, without Ray's traceback."""
-    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    line = lines[-1] if lines else type(e).__name__
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)): \S")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _explained(results: Iterator[tuple[str, dict[str, Any]]], what_now: Callable[[], str]
+               ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Pass ``results`` through; a failed run's error also says what state it left."""
+    try:
+        yield from results
+    except RayRunError as e:
+        raise RayRunError(f"{e}; {what_now()}") from e.__cause__
+
+
+def _cause_line(e: BaseException) -> str:
+    """The line of a Ray error that says what went wrong: the worker's own exception when there is
+    one (``AssertionError: ...``), else Ray's last line; without Ray's traceback."""
+    lines = [_ANSI.sub("", ln).strip() for ln in str(e).splitlines()]
+    lines = [ln for ln in lines if ln]
+    causes = [ln for ln in lines if (m := _EXC_LINE.match(ln)) and not m.group(1).startswith("ray.")]
+    line = causes[-1] if causes else (lines[-1] if lines else type(e).__name__)
     return line if len(line) <= 240 else line[:240] + "…"
 
 
@@ -255,7 +275,9 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
         with ray_session(options), JsonlAppender(out) as app, \
                 tqdm(total=len(todo), desc="summarize (ray)", unit="article",
                      disable=not options.progress) as bar:
-            for article_id, record in map_articles(todo, factory, options):
+            records = map_articles(todo, factory, options)
+            for article_id, record in _explained(records, lambda: f"the {report.done} records written "
+                                                 f"are kept in {out}; run again to resume"):
                 app.write(record)
                 report.done += 1
                 if record.get("error"):
@@ -306,9 +328,15 @@ class _Precomputed:
         self.misses = 0
 
     def add(self, article_id: str, result: dict[str, Any]) -> None:
-        self._chunks[article_id] = [Chunk(**c) for c in result["chunks"]]
+        self.set_chunks(article_id, [Chunk(**c) for c in result["chunks"]])
         if result["texts"]:
             self._vectors.update(zip(result["texts"], decode_vectors(result["vectors"]), strict=True))
+
+    def set_chunks(self, article_id: str, chunks: list[Chunk]) -> None:
+        self._chunks[article_id] = chunks
+
+    def has_chunks(self, article_id: str) -> bool:
+        return article_id in self._chunks
 
     # ChunkerLike
     def run(self, article: Article) -> list[Chunk]:
@@ -330,32 +358,58 @@ class _Precomputed:
         return np.stack([self._vectors[t] for t in texts]).astype(np.float32, copy=False)
 
 
+def _unchanged_chunks(previous: Any, articles: Sequence[Article], config: Any,
+                     fingerprint: str) -> dict[str, list[Chunk]]:
+    """Chunks of the previous index for articles it holds unchanged, when the chunking would come out
+    the same (same chunker settings, embedder and library version); these need no worker at all."""
+    from .. import __version__
+    from ..index import article_checksum
+
+    if previous is None:
+        return {}
+    m = previous.manifest
+    if (m.get("chunker") != dataclasses.asdict(config.chunk) or m.get("library_version") != __version__
+            or m.get("embedder", {}).get("fingerprint") != fingerprint):
+        return {}
+    old: dict[str, list[Chunk]] = {}
+    for c in previous.chunks:
+        old.setdefault(c.article_id, []).append(c)
+    return {a.id: old.get(a.id, []) for a in articles
+            if a.id in previous.articles and article_checksum(previous.articles[a.id]) == article_checksum(a)}
+
+
 def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any], config: Any = None,
                     options: RayOptions | None = None, *, previous: Any = None) -> Any:
     """Build a :class:`regioqa.index.Index` with chunking and embedding done by Ray actors.
 
     ``make_embedder`` is a picklable factory for the embedder the single-machine path uses
     (``functools.partial(Embedder, cfg.embed.model, cfg.embed)``); each actor calls it once.
-    ``previous`` (an index or its directory) lends vectors of unchanged chunks, as in ``Index.build``.
+    ``previous`` (an index or its directory) lends, as in ``Index.build``, the vectors of unchanged
+    chunks; articles it holds unchanged keep their chunks and are not sent to the workers at all.
     The driver then runs ``Index.build`` itself over the workers' chunks and vectors, so the result
     (chunks, vectors, manifest, ``build_stats``) and its ``save`` are those of the local engine.
     """
     from tqdm.auto import tqdm
 
     from ..config import Config
-    from ..index import Index, _check_articles, _previous_vectors
+    from ..index import Index, _check_articles, _load_previous, _previous_vectors
 
     t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
     articles = list(_check_articles(articles).values())  # bad input fails before any Ray work
     pre = _Precomputed(make_embedder())
+    previous = _load_previous(previous)  # loaded once, lent to Index.build below
     reusable, _, _ = _previous_vectors(previous, pre.fingerprint)
-    factory = functools.partial(_index_processor, make_embedder, config.chunk, frozenset(reusable))
-    with ray_session(options):
-        with tqdm(total=len(articles), desc="chunk+embed (ray)", unit="article",
-                  disable=not options.progress) as bar:
-            for article_id, result in map_articles(articles, factory, options):
+    for article_id, chunks in _unchanged_chunks(previous, articles, config, pre.fingerprint).items():
+        pre.set_chunks(article_id, chunks)
+    todo = [a for a in articles if not pre.has_chunks(a.id)]
+    if todo:
+        factory = functools.partial(_index_processor, make_embedder, config.chunk, frozenset(reusable))
+        with ray_session(options), tqdm(total=len(todo), desc="chunk+embed (ray)", unit="article",
+                                        disable=not options.progress) as bar:
+            results = map_articles(todo, factory, options)
+            for article_id, result in _explained(results, lambda: "no index was written"):
                 pre.add(article_id, result)
                 bar.update()
     index = Index.build(articles, pre, config, previous=previous, chunker=pre, show_progress=False)
