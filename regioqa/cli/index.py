@@ -78,6 +78,10 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--mode", "-m", help="dense, bm25 or hybrid (default: config)")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON")] = False,
+        verify: Annotated[
+            bool,
+            typer.Option("--verify/--no-verify", help="Check every file's sha256 (sizes are always checked)"),
+        ] = True,
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
     ) -> None:
@@ -85,7 +89,7 @@ def register(app: typer.Typer) -> None:
         from ..index import Index
 
         cfg = load_config(config, sets)
-        idx = Index.load(index, config=cfg)
+        idx = Index.load(index, config=cfg, verify=verify)
         hits = idx.search(query, k=k, mode=mode)
         if as_json:
             rows = [
