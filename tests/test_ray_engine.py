@@ -25,6 +25,9 @@ from regioqa.types import Article
 # test-local fakes must reach the workers by value (the workers cannot import this test module)
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
+# Ray Data's own deprecation notices (raised inside Ray, not by regioqa)
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")
+
 OPTS = re_.RayOptions(num_workers=2, batch_size=1, max_retries=2, progress=False)
 
 

@@ -11,11 +11,16 @@ assembled and saved by :class:`regioqa.index.Index` itself. A worker that dies m
 and its batch retried (``max_restarts`` / ``max_task_retries``).
 
 Ray is an optional extra (``pip install 'regioqa[ray]'``). With no ``address`` a local Ray instance is
-started (and shut down afterwards); ``address="auto"`` or ``"ray://head:10001"`` joins a cluster.
+started (and shut down afterwards); ``address="auto"`` (or ``"HOST:6379"``) joins a cluster.
+Runs start Ray, so the example is not a doctest::
 
->>> from regioqa.dense import HashingEmbedder                                  # doctest: +SKIP
->>> opts = RayOptions(num_workers=2)                                          # doctest: +SKIP
->>> index = build_index_ray(articles, lambda: HashingEmbedder(dim=64), options=opts)  # doctest: +SKIP
+    import functools
+    from regioqa.corpus import read_articles_jsonl
+    from regioqa.dense import HashingEmbedder
+    articles = read_articles_jsonl("corpus/articles.jsonl")
+    index = build_index_ray(articles, functools.partial(HashingEmbedder, dim=64),
+                            options=RayOptions(num_workers=2))
+    report = summarize_ray(articles, "/tmp/summaries.jsonl", options=RayOptions(num_workers=2))
 """
 
 from __future__ import annotations
