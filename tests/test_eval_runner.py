@@ -238,6 +238,8 @@ def test_compare_finds_better_and_worse(report, gold, articles, tmp_path):
     improved = {r["metric"] for r in diff["metrics"]["better"]}
     assert {"qa.en.f1", "qa.en.em", "qa.answerable.f1"} <= improved
     assert not any(r["metric"].startswith("qa.zh.") for r in diff["metrics"]["worse"])
+    changed = {r["metric"] for r in diff["metrics"]["better"] + diff["metrics"]["worse"]}
+    assert "qa.abstention.abstained" not in changed and "qa.oracle_threshold.threshold" not in changed
     en_ids = {q.id for q in gold.qa if q.lang == "en" and q.answerable}
     assert {r["id"] for r in diff["items"]["qa"]["better"]} == en_ids
     assert diff["items"]["qa"]["worse"] == []

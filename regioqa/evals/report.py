@@ -29,9 +29,10 @@ __all__ = [
 ]
 
 # metrics where a smaller value is better (everything else: larger is better)
-LOWER_IS_BETTER = ("seconds", "abstained")
-# metrics that describe the run, not its quality
-NEUTRAL = ("n", "unanswerable", "summary_sentences", "questions_per_second", "n_chunks")
+LOWER_IS_BETTER = ("seconds",)
+# metrics that describe the run, not its quality (abstaining more or less is neither by itself)
+NEUTRAL = ("n", "unanswerable", "abstained", "threshold", "summary_sentences", "questions_per_second",
+           "n_chunks")
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
