@@ -78,6 +78,21 @@ def test_bm25_traditional_query_finds_simplified_text() -> None:
     assert lex.search("完全无关的词语", k=3) == []
 
 
+def test_top_k_matches_full_sort() -> None:
+    from regioqa.lexical import top_k
+
+    rng = np.random.default_rng(0)
+    for n, k in [(1, 1), (10, 3), (1000, 50), (1000, 2000)]:
+        s = np.where(rng.random(n) < 0.3, rng.integers(0, 5, n), 0).astype(np.float32)  # many ties and zeros
+        got = top_k(s, k)
+        scores = [sc for _, sc in got]
+        assert scores == sorted((float(v) for v in s[s > 0]), reverse=True)[:k]
+        assert all(v > 0 for v in scores)
+        if len(set(scores)) == len(scores) or k >= n:
+            expect = sorted((i for i in range(n) if s[i] > 0), key=lambda i: (-s[i], i))[:k]
+            assert [i for i, _ in got] == expect
+
+
 def test_expand_english_gives_chinese_tokens() -> None:
     weights = expand_english("dairy innovation")
     assert weights, "the en->zh dictionary gave nothing"
