@@ -306,3 +306,20 @@ def test_index_input_errors_come_before_any_ray_work(corpus_articles, monkeypatc
         re_.build_index_ray([corpus_articles[0], corpus_articles[0]], HashingEmbedder, options=OPTS)
     with pytest.raises(InputError, match="no articles"):
         re_.build_index_ray([], HashingEmbedder, options=OPTS)
+
+
+def embedder_missing_on_workers(driver_pid: int):
+    """The driver has the model, the workers' node does not (a half-prepared cluster)."""
+    from regioqa.dense import HashingEmbedder
+    from regioqa.errors import ModelNotFoundError
+
+    if os.getpid() != driver_pid:
+        raise ModelNotFoundError("no model for role 'embedder' on this node")
+    return HashingEmbedder(dim=64)
+
+
+@pytest.mark.slow
+def test_worker_without_models_fails_with_the_workers_error(ray_local, corpus_articles, tmp_path):
+    factory = functools.partial(embedder_missing_on_workers, os.getpid())
+    with pytest.raises(RegioQAError, match=r"ModelNotFoundError: no model .* on this node; no index"):
+        re_.build_index_ray(corpus_articles, factory, options=OPTS)
