@@ -28,7 +28,7 @@ less accurate variant. More figures: benchmarks/README.md.
 >>> import torch
 >>> from regioqa.quantize import quantize_model, is_quantized
 >>> net = torch.nn.Sequential(torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
->>> q = quantize_model(net, "int8")
+>>> q = quantize_model(net, "int8", inplace=False)
 >>> is_quantized(q), is_quantized(net)
 (True, False)
 >>> bool((q(torch.ones(2, 16)) - net(torch.ones(2, 16))).abs().max() < 0.05)
@@ -65,12 +65,14 @@ def check_mode(mode: str | None, setting: str = "quantize") -> str | None:
 
 
 def quantize_model(model: Any, mode: str | None, keep_fp32: str | None = KEEP_FP32,
-                   setting: str = "quantize") -> Any:
+                   setting: str = "quantize", inplace: bool = True) -> Any:
     """Return ``model`` quantised per ``mode`` (the same object when ``mode`` is None).
 
     ``keep_fp32``: regex over module names left in float32 (None quantises every Linear). The model
     is converted to float32 first (dynamic quantisation needs it) and put in eval mode; inference
     only (no gradients through quantised layers). ``setting`` names the option in error messages.
+    ``inplace``: swap the layers inside ``model`` (no second copy of the weights in memory: the
+    e5 embedding matrix alone is 380 MB); ``inplace=False`` leaves ``model`` untouched.
     """
     mode = check_mode(mode, setting)
     if mode is None:
@@ -89,7 +91,7 @@ def quantize_model(model: Any, mode: str | None, keep_fp32: str | None = KEEP_FP
         torch.backends.quantized.engine = "x86"
     with warnings.catch_warnings():  # torch.ao's deprecation notice and per-tensor quantisation chatter
         warnings.simplefilter("ignore")
-        return quantize_dynamic(model, spec, dtype=torch.qint8, inplace=False)
+        return quantize_dynamic(model, spec, dtype=torch.qint8, inplace=inplace)
 
 
 def is_quantized(model: Any) -> bool:

@@ -35,7 +35,7 @@ def test_modes() -> None:
 
 def test_quantized_encoder_close_to_fp32() -> None:
     model = _tiny_bert()
-    q = quantize_model(model, "int8")
+    q = quantize_model(model, "int8", inplace=False)
     assert is_quantized(q) and not is_quantized(model)  # the original is left alone
     linears = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)]
     from torch.ao.nn.quantized.dynamic import Linear as DynLinear
@@ -56,7 +56,9 @@ def test_quantized_encoder_close_to_fp32() -> None:
 
 
 def test_qa_head_stays_fp32() -> None:
-    q = quantize_model(_tiny_bert(qa=True), "int8")
+    model = _tiny_bert(qa=True)
+    q = quantize_model(model, "int8")
+    assert q is model  # in place by default: no second copy of the weights
     assert type(q.qa_outputs) is torch.nn.Linear
     assert is_quantized(q.bert.encoder)
     everything = quantize_model(_tiny_bert(qa=True), "int8", keep_fp32=None)
