@@ -327,7 +327,7 @@ def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
                                         "id": e["id"],
                                         "question": e["question"],
                                         "answers": [
-                                            {"text": a["text"], "answer_start": a["answer_start"]}
+                                            {"text": a["text"], "answer_start": a["start"]}
                                             for a in e["answers"]
                                         ],
                                     }
@@ -342,7 +342,9 @@ def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
             files[name].write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
         for variant, q in (("fp32", None), ("int8", "int8")):
             cfg = Config().override({"embed.quantize": q, "reader.quantize": q})
-            rep = run_gold(parts=["retrieval", "qa"], config=cfg, components=Components())
+            rep = run_gold(
+                parts=["retrieval", "qa"], config=cfg, components=Components(), limit=plan.get("gold_limit")
+            )
             row: dict[str, Any] = {}
             ret = rep["parts"]["retrieval"]
             if ret["status"] == "ok":
