@@ -78,7 +78,9 @@ class ReaderConfig:
     batch_size: int = 16
     max_question_chars: int = 256
     quantize: str | None = None
-    expand_english: bool = True  # English questions: append dictionary Chinese key terms for the reader
+    # what the (Chinese-trained) reader sees for an English question: "zh" (dictionary Chinese key terms +
+    # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is)
+    english_question: str = "zh"
 
 
 @dataclass

@@ -87,9 +87,17 @@ def test_english_question_gets_translations_and_dictionary_terms(index_dir: Path
     qa = _qa(index_dir, tiny, tr)
     q = "How many member units does the dairy technology innovation centre in Hohhot have?"
     assert is_english(q) and not is_english("呼和浩特 dairy") and not is_english("2023？")
-    rq = qa.reader_question(q)
-    assert rq.startswith(q) and "呼和浩特" in rq[len(q):] and qa.reader.question_fits(rq)
-    assert _qa(index_dir, tiny, tr, expand_english=False).reader_question(q) == q
+    rq = qa.reader_question(q)  # default "zh": Chinese key terms in order + a Chinese question word
+    assert rq.endswith("多少？") and "呼和浩特" in rq and not any(c.isascii() and c.isalpha() for c in rq)
+    assert qa.reader.question_fits(rq)
+    both = _qa(index_dir, tiny, tr, english_question="zh+en").reader_question(q)
+    assert both == f"{rq} {q}"
+    appended = _qa(index_dir, tiny, tr, english_question="append").reader_question(q)
+    assert appended.startswith(q) and "呼和浩特" in appended[len(q):]
+    assert _qa(index_dir, tiny, tr, english_question="en").reader_question(q) == q
+    assert qa.reader_question("Who heads the bureau?").endswith("谁？")
+    with pytest.raises(InputError, match="english_question"):
+        _qa(index_dir, tiny, tr, english_question="fr").reader_question(q)
     assert qa.reader_question("呼和浩特有多少家成员单位？") == "呼和浩特有多少家成员单位？"
     answers = qa.ask(q, k=2)
     assert answers and all(a.text_en == f"EN<{a.text}>" for a in answers)
