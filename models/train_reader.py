@@ -221,7 +221,7 @@ def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, d
     res = {}
     for name in ("val", "cmrc"):
         t = time.time()
-        exs = data[name][:n]
+        exs = [e for e in data[name][:n] if e["question"].strip()]  # CMRC trial has an empty question
         preds = reader.predict([(e["question"], e["context"]) for e in exs])
         f1 = sum(cmrc_f1(p.text, [a["text"] for a in e["answers"]]) for p, e in zip(preds, exs, strict=True))
         em = sum(cmrc_em(p.text, [a["text"] for a in e["answers"]]) for p, e in zip(preds, exs, strict=True))
