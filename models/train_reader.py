@@ -85,7 +85,9 @@ def load_squad(path: Path, t2s: bool, source: str) -> list[dict[str, Any]]:
     return out
 
 
-def splits(seed: int, val_frac: float) -> dict[str, list[dict[str, Any]]]:
+def splits(seed: int, val_frac: float, cmrc_train_frac: float = 0.0) -> dict[str, list[dict[str, Any]]]:
+    """DRCD split by article into train/val; the CMRC trial set split by article too: a seeded
+    ``cmrc_train_frac`` of its articles joins training, the rest stays held out as "cmrc"."""
     d = qa_train_dir()
     drcd = load_squad(d / "DRCD_dev.json", True, "drcd-dev") + load_squad(d / "DRCD_test.json", True,
                                                                            "drcd-test")
@@ -93,10 +95,60 @@ def splits(seed: int, val_frac: float) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(seed)
     val_arts = set(rng.sample(arts, max(1, round(len(arts) * val_frac))))
     cmrc = load_squad(d / "cmrc2018_trial.json", False, "cmrc-trial")
-    return {"train": [e for e in drcd if e["article"] not in val_arts],
+    c_arts = sorted({e["article"] for e in cmrc})
+    c_train = set(random.Random(seed + 1).sample(c_arts, round(len(c_arts) * cmrc_train_frac)))
+    return {"train": [e for e in drcd if e["article"] not in val_arts]
+            + [e for e in cmrc if e["article"] in c_train],
             "val": [e for e in drcd if e["article"] in val_arts],
-            "cmrc": cmrc,
+            "cmrc": [e for e in cmrc if e["article"] not in c_train],
             "val_articles": sorted(val_arts)}  # type: ignore[dict-item]
+
+
+_KEEP_POS = ("n", "v", "m", "q", "a", "t", "s", "f", "j", "l", "i", "x", "eng")
+_ZH_WH = [("多少", "多少"), ("几", "多少"), ("哪一年", "哪一年"), ("哪年", "哪一年"), ("何时", "什么时候"),
+          ("什么时候", "什么时候"), ("谁", "谁"), ("哪里", "哪里"), ("哪个", "哪个"), ("哪", "哪个"),
+          ("为什么", "为什么")]
+
+
+def keyword_question(question: str, rng: random.Random) -> str | None:
+    """The question as key terms plus a question word, the shape an English question reaches the reader
+    in (``reader.english_question="zh"``: dictionary terms in English word order, so sometimes
+    shuffled). None when fewer than two terms survive."""
+    import jieba.posseg as pseg
+
+    wh = next((w for k, w in _ZH_WH if k in question), "什么")
+    terms = [w for w, flag in pseg.cut(question)
+             if flag.startswith(_KEEP_POS) and not any(k in w for k, _ in _ZH_WH)
+             and w not in {"是", "有", "在", "为", "于"} and w.strip("？?，。、 ")]
+    if len(terms) < 2:
+        return None
+    if rng.random() < 0.5:
+        rng.shuffle(terms)
+    return "".join(dict.fromkeys(terms)) + wh + "？"
+
+
+def augment(examples: list[dict[str, Any]], seed: int, hard_neg_frac: float, keyword_frac: float
+            ) -> list[dict[str, Any]]:
+    """Training extras: SQuAD-2-style hard negatives (a question paired with another paragraph of the
+    same article that lacks its answer; no answer) and keyword-shaped copies of questions."""
+    rng = random.Random(seed + 2)
+    by_art: dict[str, list[str]] = {}
+    for e in examples:
+        ctxs = by_art.setdefault(e["article"], [])
+        if e["context"] not in ctxs:
+            ctxs.append(e["context"])
+    extra: list[dict[str, Any]] = []
+    for e in examples:
+        if rng.random() < hard_neg_frac:
+            others = [c for c in by_art[e["article"]]
+                      if c != e["context"] and not any(a["text"] in c for a in e["answers"])]
+            if others:
+                extra.append({**e, "id": e["id"] + "#neg", "context": rng.choice(others), "answers": []})
+        if rng.random() < keyword_frac:
+            kq = keyword_question(e["question"], rng)
+            if kq:
+                extra.append({**e, "id": e["id"] + "#kw", "question": kq})
+    return examples + extra
 
 
 def featurize(tok, examples: list[dict[str, Any]], max_len: int, stride: int, train: bool
@@ -117,10 +169,10 @@ def featurize(tok, examples: list[dict[str, Any]], max_len: int, stride: int, tr
             f = {"ex": e["id"], "ids": enc["input_ids"][i],
                  "offsets": [tuple(o) if s == 1 else None for o, s in zip(offs, seq, strict=True)]}
             if train:
-                a = e["answers"][0]
-                cs, ce = a["start"], a["start"] + len(a["text"])
                 sp = ep = 0
-                if offs[ctx_tok[0]][0] <= cs and offs[ctx_tok[-1]][1] >= ce:
+                a = e["answers"][0] if e["answers"] else {"start": -1, "text": ""}
+                cs, ce = a["start"], a["start"] + len(a["text"])
+                if cs >= 0 and offs[ctx_tok[0]][0] <= cs and offs[ctx_tok[-1]][1] >= ce:
                     sp = max(j for j in ctx_tok if offs[j][0] <= cs)  # a lone "▁" shares offsets
                     ep = next(j for j in reversed(ctx_tok) if offs[j][0] < ce)
                     if ep < sp:
@@ -231,6 +283,119 @@ def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, d
     return res
 
 
+def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Choose the artifact's ``no_answer_threshold`` on held-out DRCD, never on the gold set.
+
+    Every validation question with its own paragraph (answerable), plus a seeded third of them paired
+    with another paragraph of the same article that lacks the answer (unanswerable, SQuAD-2 style);
+    the threshold on the answer's margin over the no-answer score that maximises mean F1 there
+    (abstaining scores 1 on an unanswerable pair, 0 on an answerable one). Written into
+    ``reader_settings.json``; ``regioqa models prepare`` carries it into the prepared model.
+    """
+    from regioqa.config import ReaderConfig
+    from regioqa.evals.metrics import best_threshold, cmrc_f1
+    from regioqa.io import atomic_write_json
+    from regioqa.reader import Reader
+    from regioqa.reader_artifact import prepare
+
+    out = WORK / "eval-model"
+    prepare(out, args.base)
+    reader = Reader(out, ReaderConfig(batch_size=32))
+    val = data["val"]
+    negs = [e for e in augment(val, args.seed + 7, 1 / 3, 0.0) if e["id"].endswith("#neg")]
+    exs = val + negs
+    t0 = time.time()
+    preds = reader.predict([(e["question"], e["context"]) for e in exs])
+    margins = [p.margin for p in preds]
+    f1_answered = [cmrc_f1(p.text, [a["text"] for a in e["answers"]]) if e["answers"] else 0.0
+                   for p, e in zip(preds, exs, strict=True)]
+    f1_abstained = [0.0 if e["answers"] else 1.0 for e in exs]
+    t, f1 = best_threshold(margins, f1_answered, f1_abstained)
+    t = float(t) if abs(t) != float("inf") else None
+    ans = [i for i, e in enumerate(exs) if e["answers"]]
+    neg = [i for i, e in enumerate(exs) if not e["answers"]]
+    kept = [i for i in ans if t is None or margins[i] >= t]
+    res = {"no_answer_threshold": None if t is None else round(t, 4),
+           "calibration": {"answerable": len(ans), "unanswerable": len(neg),
+                           "f1_all": round(100 * f1, 2),
+                           "answerable_f1": round(100 * sum(f1_answered[i] for i in kept) / len(ans), 2),
+                           "answerable_f1_never_abstaining": round(100 * sum(f1_answered[i] for i in ans)
+                                                                   / len(ans), 2),
+                           "unanswerable_abstained": sum(t is not None and margins[i] < t for i in neg),
+                           "answerable_abstained": len(ans) - len(kept)}}
+    log(f"calibration ({time.time() - t0:.0f}s): {res}")
+    path = ARTIFACT / "reader_settings.json"
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings.update(res)
+    atomic_write_json(path, settings)
+    log(f"wrote no_answer_threshold={res['no_answer_threshold']} to {path}")
+    return res
+
+
+def tune_rank_penalty(data: dict[str, Any], args: argparse.Namespace, n: int = 300,
+                      grid: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0)
+                      ) -> dict[str, Any]:
+    """Choose the artifact's ``rank_penalty`` on held-out DRCD with retrieval, never on the gold set.
+
+    Every paragraph of the validation articles is indexed (the default hybrid retriever, k =
+    ``retrieve.top_k``); a seeded sample of ``n`` validation questions retrieve and are read; the
+    penalty per rank in ``grid`` with the best mean F1 wins (ties: the smaller). The reader's logits
+    are computed once (memoised) and reused across the grid. Written into ``reader_settings.json``.
+    """
+    from regioqa.config import Config, ReaderConfig
+    from regioqa.embed import Embedder
+    from regioqa.evals.metrics import cmrc_f1
+    from regioqa.index import Index
+    from regioqa.io import atomic_write_json
+    from regioqa.reader import Reader
+    from regioqa.reader_artifact import prepare
+    from regioqa.types import Article
+
+    out = WORK / "eval-model"
+    prepare(out, args.base)
+    reader = Reader(out, ReaderConfig(batch_size=32, no_answer_threshold=float("-inf")))
+    memo: dict[tuple[tuple[int, ...], ...], Any] = {}
+    forward = reader.forward
+
+    def memo_forward(windows: Any, batch_size: int | None = None) -> Any:
+        key = tuple(tuple(w.input_ids) for w in windows)
+        if key not in memo:
+            memo[key] = forward(windows, batch_size)
+        return memo[key]
+
+    reader.forward = memo_forward  # type: ignore[method-assign]
+    cfg = Config()
+    ctxs = list(dict.fromkeys(e["context"] for e in data["val"]))
+    arts = [Article(id=f"p{i}", title="", text=c) for i, c in enumerate(ctxs)]
+    t0 = time.time()
+    index = Index.build(arts, Embedder(config=cfg.embed), cfg, show_progress=False)
+    exs = random.Random(args.seed + 11).sample(data["val"], min(n, len(data["val"])))
+    hits = [index.search(e["question"]) for e in exs]
+    own = [ctxs.index(e["context"]) for e in exs]
+    recall = sum(any(h.chunk.article_id == f"p{o}" for h in hs) for hs, o in zip(hits, own, strict=True))
+    scores: dict[float, float] = {}
+    for g in grid:
+        reader.config.rank_penalty = g
+        f1 = 0.0
+        for e, hs in zip(exs, hits, strict=True):
+            a = reader.run(e["question"], hs, index.articles)[0]
+            f1 += cmrc_f1(a.text, [x["text"] for x in e["answers"]])
+        scores[g] = round(100 * f1 / len(exs), 2)
+        log(f"rank_penalty {g}: F1 {scores[g]:.2f} (retrieval, k={cfg.retrieve.top_k}, n={len(exs)})")
+    best = max(grid, key=lambda g: (scores[g], -g))
+    res = {"rank_penalty": best,
+           "rank_penalty_tuning": {"questions": len(exs), "paragraphs": len(arts), "k": cfg.retrieve.top_k,
+                                   "retrieval_recall": round(recall / len(exs), 4),
+                                   "f1_by_penalty": {str(g): v for g, v in scores.items()},
+                                   "seconds": round(time.time() - t0)}}
+    log(f"rank penalty: {res}")
+    path = ARTIFACT / "reader_settings.json"
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings.update(res)
+    atomic_write_json(path, settings)
+    return res
+
+
 # ----------------------------------------------------------------------------- training
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -245,6 +410,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train-layers", type=int, default=6)
     ap.add_argument("--neg-frac", type=float, default=0.3, help="fraction of no-answer windows kept")
     ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--cmrc-train-frac", type=float, default=0.7,
+                    help="share of CMRC trial articles trained on; the rest is held out")
+    ap.add_argument("--hard-neg-frac", type=float, default=0.0,
+                    help="share of questions also paired with another paragraph (no answer)")
+    ap.add_argument("--keyword-frac", type=float, default=0.0,
+                    help="share of questions also trained in key-term form (see keyword_question)")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from a saved artifact's trained tensors (a warm start)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
@@ -254,6 +427,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stop-at", default=None, help="UTC HH:MM: stop training then (still saves, evals)")
     ap.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     ap.add_argument("--eval-only", action="store_true", help="evaluate the committed artifact")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="tune the artifact's rank penalty and no-answer threshold on held-out DRCD "
+                         "(see tune_rank_penalty, calibrate)")
+    ap.add_argument("--tune-n", type=int, default=300, help="validation questions for the rank penalty")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -263,22 +440,32 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.base / "config.json").exists():
         raise SystemExit(f"base model not found: {args.base} (run `regioqa models prepare`)")
     tok = AutoTokenizer.from_pretrained(str(args.base))
-    data = splits(args.seed, args.val_frac)
+    data = splits(args.seed, args.val_frac, args.cmrc_train_frac)
     log(f"train {len(data['train'])} questions; val {len(data['val'])} "
         f"({len(data['val_articles'])} articles); cmrc-trial {len(data['cmrc'])}")
 
-    if args.eval_only:
-        eval_artifact(data, args)
+    if args.eval_only or args.calibrate:
+        if args.calibrate:
+            tune_rank_penalty(data, args, n=args.tune_n)
+            calibrate(data, args)
+        if args.eval_only:
+            eval_artifact(data, args)
         return
 
-    feats = featurize(tok, data["train"], args.max_len, args.stride, train=True)
+    examples = augment(data["train"], args.seed, args.hard_neg_frac, args.keyword_frac)
+    log(f"train examples with extras: {len(examples)} "
+        f"({sum(e['id'].endswith('#neg') for e in examples)} hard negatives, "
+        f"{sum(e['id'].endswith('#kw') for e in examples)} key-term questions)")
+    feats = featurize(tok, examples, args.max_len, args.stride, train=True)
     rng = random.Random(args.seed)
     pos = [f for f in feats if f["start"] > 0]
-    neg = [f for f in feats if f["start"] == 0]
-    neg = rng.sample(neg, int(len(neg) * args.neg_frac))
+    hard = [f for f in feats if f["start"] == 0 and f["ex"].endswith("#neg")]
+    neg = [f for f in feats if f["start"] == 0 and not f["ex"].endswith("#neg")]
+    neg = rng.sample(neg, int(len(neg) * args.neg_frac)) + hard
     train = pos + neg
     lens = [len(f["ids"]) for f in train]
-    log(f"windows: {len(feats)} ({len(pos)} with the answer, {len(neg)} no-answer kept); "
+    log(f"windows: {len(feats)} ({len(pos)} with the answer, {len(neg)} no-answer kept, "
+        f"{len(hard)} of them hard negatives); "
         f"mean len {np.mean(lens):.0f}; epoch = {len(train) / args.batch:.0f} steps")
 
     # deterministic order over as many epochs as the steps need
@@ -291,6 +478,15 @@ def main(argv: list[str] | None = None) -> None:
         ep += 1
 
     model = build_model(args.base, args.train_layers)
+    if args.init_from:
+        from safetensors.torch import load_file
+
+        init = {k: v.float() for k, v in load_file(str(args.init_from / "trained.safetensors")).items()}
+        missing = set(init) - set(dict(model.named_parameters()))
+        if missing:
+            raise SystemExit(f"--init-from {args.init_from}: tensors not in the model: {sorted(missing)[:3]}")
+        model.load_state_dict(init, strict=False)
+        log(f"warm start from {args.init_from} ({len(init)} tensors)")
     head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("qa_outputs.")]
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("qa_outputs.")]
     log(f"trainable: {sum(p.numel() for p in body + head) / 1e6:.2f}M params")

@@ -35,7 +35,7 @@ class EmbedConfig:
     batch_size: int = 16
     max_length: int = 512
     threads: int | None = None
-    dtype: str = "float32"
+    dtype: str = "auto"  # "auto" (bfloat16 where the CPU has native bf16, else float32), "float32", ...
     quantize: str | None = None  # None or "int8" (dynamic quantisation)
     cache_dir: str | None = None  # on-disk embedding cache; None -> <models_dir>/embed-cache
     cache: bool = True  # use the on-disk embedding cache
@@ -74,9 +74,14 @@ class ReaderConfig:
     stride: int = 96  # tokens shared by consecutive windows
     max_answer_len: int = 30  # in characters (99.5% of training answers are shorter)
     top_k: int = 1
-    no_answer_threshold: float = 0.0  # abstain when best span score - null score < threshold
+    # abstain when best span score - no-answer score < threshold; None -> the model's calibrated value
+    no_answer_threshold: float | None = None
+    # subtracted from a span's score per retrieval rank (0 for the top hit): the retriever's order is
+    # evidence. None -> the model's tuned value (held-out DRCD with retrieval), else 0
+    rank_penalty: float | None = None
     batch_size: int = 16
     max_question_chars: int = 256
+    dtype: str = "auto"  # as embed.dtype
     quantize: str | None = None
     # what the (Chinese-trained) reader sees for an English question: "zh" (dictionary Chinese key terms +
     # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is)

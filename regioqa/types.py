@@ -153,6 +153,12 @@ class Answer:
         return cls(text="", score=score, article_id="", article_title="", start=0, end=0,
                    is_no_answer=True, no_answer_score=no_answer_score)
 
+    @property
+    def margin(self) -> float:
+        """How far the span's score clears the no-answer score (the span score when there is none);
+        the reader abstains when this falls below ``reader.no_answer_threshold``."""
+        return self.score - (self.no_answer_score if self.no_answer_score is not None else 0.0)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -63,7 +63,8 @@ def _hits(article: Article, spans: list[tuple[int, int]]) -> list[Hit]:
 
 
 def _reader(tiny: Path, **kw: object) -> Reader:
-    cfg = ReaderConfig(max_seq_len=48, stride=12, max_answer_len=16, top_k=3, no_answer_threshold=-1e9)
+    cfg = ReaderConfig(max_seq_len=48, stride=12, max_answer_len=16, top_k=3, no_answer_threshold=-1e9,
+                       dtype="float32")
     for k, v in kw.items():
         setattr(cfg, k, v)
     return Reader(tiny, cfg)
@@ -158,10 +159,15 @@ def test_abstains_below_the_threshold(tiny: Path, article: Article) -> None:
     arts = {article.id: article}
     hits = _hits(article, [(0, 120)])
     answered = _reader(tiny).run("新建实验室多少个？", hits, arts)
-    best = answered[0].score
-    out = _reader(tiny, no_answer_threshold=best + 1.0).run("新建实验室多少个？", hits, arts)
+    best = answered[0]
+    assert best.no_answer_score is not None
+    assert best.margin == pytest.approx(best.score - best.no_answer_score)
+    q = "新建实验室多少个？"
+    assert not _reader(tiny, no_answer_threshold=best.margin - 1e-3).run(q, hits, arts)[0].is_no_answer
+    out = _reader(tiny, no_answer_threshold=best.margin + 1e-3).run(q, hits, arts)
     assert len(out) == 1 and out[0].is_no_answer and out[0].text == ""
-    assert out[0].score == pytest.approx(best)
+    assert out[0].score == pytest.approx(best.score)
+    assert out[0].no_answer_score == pytest.approx(best.no_answer_score)
     assert _reader(tiny).run("新建实验室多少个？", [], arts)[0].is_no_answer
 
 
@@ -227,3 +233,17 @@ def test_trained_reader_prefers_the_passage_with_the_answer(trained_reader: Read
     hits = _hits(a1, [(0, len(a1.text))]) + _hits(a2, [(0, len(a2.text))])
     best = trained_reader.run("甘肃省与多少个国家和地区开展科技合作？", hits, {"x1": a1, "x2": a2})[0]
     assert best.article_id == "x2" and "40" in best.text
+
+
+def test_bfloat16_reader_keeps_offsets_exact(tiny: Path, article: Article) -> None:
+    """reader.dtype=bfloat16 runs the model in bf16 and still maps spans back to exact offsets."""
+    import torch
+
+    arts = {article.id: article}
+    hits = _hits(article, [(0, 120), (100, 260)])
+    r = _reader(tiny, dtype="bfloat16")
+    out = r.run("新建实验室多少个？", hits, arts)
+    assert next(r.model.parameters()).dtype == torch.bfloat16
+    assert out and all(article.text[a.start:a.end] == a.text for a in out if not a.is_no_answer)
+    with pytest.raises(InputError, match="reader.dtype"):
+        Reader(tiny, ReaderConfig(dtype="int4"))

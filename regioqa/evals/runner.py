@@ -238,13 +238,16 @@ def score_qa_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["abstention"] = M.abstention_metrics(
         [r["abstained"] for r in rows], [not r["answerable"] for r in rows]
     )
-    # oracle no-answer threshold on the answer score (diagnostic: tuned on these very questions)
-    is_tunable = [not r["abstained"] and r.get("score") is not None for r in rows]
+    # oracle no-answer threshold on the answer's margin over the no-answer score (else its score);
+    # a diagnostic: tuned on these very questions
+    for r in rows:
+        r.setdefault("margin", r.get("score"))
+    is_tunable = [not r["abstained"] and r.get("margin") is not None for r in rows]
     tunable = [r for r, ok in zip(rows, is_tunable, strict=True) if ok]
     if tunable:
         fixed = sum(r["f1"] for r, ok in zip(rows, is_tunable, strict=True) if not ok)
         t, f1 = M.best_threshold(
-            [r["score"] for r in tunable],
+            [r["margin"] for r in tunable],
             [r["f1"] for r in tunable],
             [0.0 if r["answerable"] else 1.0 for r in tunable],
         )
@@ -284,6 +287,7 @@ def qa_row(q: QAItem, answers: Sequence[Answer], seconds: float) -> dict[str, An
         "abstained": abstained,
         "score": None if top is None else _finite(top.score),
         "no_answer_score": None if top is None else _finite(top.no_answer_score),
+        "margin": None if top is None else _finite(top.margin),
         "article_id": None if top is None else top.article_id or None,
         "span_overlaps_gold": span_ok,
         "em": em,
@@ -715,6 +719,7 @@ def _squad_row(
         "prediction": pred or "",
         "abstained": abstained,
         "score": None if top is None else _finite(top.score),
+        "margin": None if top is None else _finite(top.margin),
         "em": em,
         "f1": round(f1, 4),
         "lang": "zh" if M.has_cjk(q.question) else "en",
