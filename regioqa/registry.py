@@ -220,16 +220,17 @@ def atomic_dir(out: Path) -> Iterator[Path]:
         raise
 
 
-def _source_signature(fn: Callable[..., object]) -> str | None:
-    """What the preparer builds from, as its module's ``source_signature()`` says (None if it has none)."""
-    sig = getattr(importlib.import_module(fn.__module__), "source_signature", None)
+def _source_signature(preparer: str) -> str | None:
+    """What a preparer (``"module:function"``) builds from, as its module's ``source_signature()``
+    says; None when the module has no such function."""
+    sig = getattr(importlib.import_module(preparer.partition(":")[0]), "source_signature", None)
     return str(sig()) if callable(sig) else None
 
 
-def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: bool) -> None:
+def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: bool,
+                    source: str | None = None) -> None:
     """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename.
-    A complete build is kept unless ``force`` or its source changed (new trained weights, say)."""
-    source = _source_signature(fn)
+    A complete build is kept unless ``force`` or its ``source`` signature changed (new weights, say)."""
     if is_complete(out) and not force:
         try:
             built = json.loads((out / COMPLETE_MARKER).read_text(encoding="utf-8")).get("source")
@@ -272,6 +273,7 @@ def prepare(roles: Iterable[str] | None = None, force: bool = False,
             prepare_e5(out, force=force, progress=progress)
         else:
             fn = _load_callable(spec.preparer, role)
-            _prepare_reader(out, fn, root / ROLES["embedder"].offline, force)
+            _prepare_reader(out, fn, root / ROLES["embedder"].offline, force,
+                            _source_signature(spec.preparer))
         done[role] = ResolvedModel(role, spec.offline, out, "prepared")
     return {r: done[r] for r in (roles if roles is not None else ROLES)}

@@ -247,3 +247,42 @@ def test_bfloat16_reader_keeps_offsets_exact(tiny: Path, article: Article) -> No
     assert out and all(article.text[a.start:a.end] == a.text for a in out if not a.is_no_answer)
     with pytest.raises(InputError, match="reader.dtype"):
         Reader(tiny, ReaderConfig(dtype="int4"))
+
+
+def test_rank_penalty_favours_higher_ranked_passages(tiny: Path, article: Article) -> None:
+    """Without a penalty the best span may come from any hit; a large one keeps it in the first hit,
+    whichever order the two hits come in; scores drop by the penalty per rank."""
+    arts = {article.id: article}
+    a, b = (0, 60), (60, 130)
+    for first, second in ((a, b), (b, a)):
+        hits = _hits(article, [first, second])
+        top = _reader(tiny, rank_penalty=1e6).run("新建实验室多少个？", hits, arts)[0]
+        assert first[0] <= top.start and top.end <= first[1]
+    hits = _hits(article, [a, b])
+    free = _reader(tiny, rank_penalty=0.0, top_k=10).run("新建实验室多少个？", hits, arts)
+    pen = _reader(tiny, rank_penalty=2.5, top_k=10).run("新建实验室多少个？", hits, arts)
+    by_span = {(x.start, x.end): x.score for x in free}
+    for x in pen:
+        if (x.start, x.end) in by_span:
+            shift = 0.0 if x.end <= a[1] and x.start >= a[0] else 2.5
+            assert x.score == pytest.approx(by_span[(x.start, x.end)] - shift, abs=1e-4)
+
+
+def test_tuned_settings_come_from_the_model_config(tmp_path: Path, article: Article) -> None:
+    """A model whose config carries regioqa_reader.no_answer_threshold / rank_penalty uses them unless
+    the configuration sets its own."""
+    import json
+
+    d = _tiny_dir(tmp_path)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["regioqa_reader"] = {"no_answer_threshold": 1e9, "rank_penalty": 3.0}
+    (d / "config.json").write_text(json.dumps(cfg))
+    arts = {article.id: article}
+    hits = _hits(article, [(0, 120)])
+    tuned = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32"))
+    assert tuned.no_answer_threshold == 1e9 and tuned.rank_penalty == 3.0
+    assert tuned.run("新建实验室多少个？", hits, arts)[0].is_no_answer
+    own = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32", no_answer_threshold=-1e9,
+                                 rank_penalty=0.0))
+    assert own.rank_penalty == 0.0 and not own.run("新建实验室多少个？", hits, arts)[0].is_no_answer
+    assert not tuned.predict([("新建实验室多少个？", TEXT[:100])])[0].is_no_answer  # no abstaining asked

@@ -171,3 +171,24 @@ def test_cli_list_and_prepare(env: Path) -> None:
     assert "regioqa models prepare --role embedder" in lines["embedder"]
     res = runner.invoke(app, ["models", "prepare", "--role", "summarizer"])
     assert res.exit_code == 0 and "summarizer: extractive (builtin)" in res.output
+
+
+def test_prepared_reader_rebuilt_when_its_source_changes(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New trained weights (a new source signature) make `models prepare` rebuild; the same ones don't."""
+    calls: list[Path] = []
+
+    def prep(out_dir: Path, base_dir: Path) -> None:
+        calls.append(out_dir)
+        (out_dir / "config.json").write_text("{}")
+
+    _reader_module(monkeypatch, prep)
+    sig = {"value": "weights-v1"}
+    sys.modules["fake_reader_artifact"].source_signature = lambda: sig["value"]  # type: ignore[attr-defined]
+    registry.prepare(["reader"])
+    registry.prepare(["reader"])
+    assert len(calls) == 1
+    sig["value"] = "weights-v2"
+    registry.prepare(["reader"])
+    assert len(calls) == 2
+    marker = json.loads((env / "models" / "reader-e5-small-zh" / "complete").read_text())
+    assert marker["source"] == "weights-v2"
