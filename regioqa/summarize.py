@@ -388,7 +388,7 @@ def summarize_corpus(articles: Iterable[Article], out: str | Path, summarizer: S
                     sums = summarizer.run_batch(arts)
                 except Exception as e:  # one bad article must not sink the batch: retry one by one
                     log.warning("batch failed (%s); summarising its articles one by one", e)
-                    sums = [_safe_run(summarizer, a) for a in arts]
+                    sums = [summarize_or_error(summarizer, a) for a in arts]
                 errs: list[str] = []
                 for s in sums:
                     app.write(summary_record(s))
@@ -410,7 +410,8 @@ def summarize_corpus(articles: Iterable[Article], out: str | Path, summarizer: S
     return report
 
 
-def _safe_run(summarizer: Summarizer, a: Article) -> Summary:
+def summarize_or_error(summarizer: Summarizer, a: Article) -> Summary:
+    """``summarizer.run(a)``, or a Summary with status "error" naming the failure (a batch goes on)."""
     try:
         return summarizer.run(a)
     except Exception as e:

@@ -34,7 +34,7 @@ import numpy as np
 
 from .config import TranslateConfig
 from .dictionary import Dictionary, get_dictionary, load_glossary
-from .embed import _check_texts
+from .embed import check_texts
 from .errors import InputError, ModelNotFoundError
 from .numbers import _DATE, ZH_NUMBER, NumberCheck, check_numbers, render_number_match, render_number_zh
 
@@ -67,7 +67,7 @@ def check_translation(zh: str, en: str) -> NumberCheck:
 
 
 def _validate(texts: Any) -> list[str]:
-    return _check_texts(texts)  # a list of str, else InputError naming the item
+    return check_texts(texts)  # a list of str, else InputError naming the item
 
 
 # --------------------------------------------------------------------------------------------------

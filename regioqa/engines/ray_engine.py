@@ -226,7 +226,7 @@ def decode_vectors(d: dict[str, Any]) -> np.ndarray:
 def _summary_processor(make_summarizer: Callable[[], Any]) -> Callable[[list[Article]], list[dict[str, Any]]]:
     """Worker side of :func:`summarize_ray`: one summarizer per actor, records as the local path
     makes them (a failing batch is redone article by article, so a bad article only costs itself)."""
-    from ..summarize import _safe_run, summary_record
+    from ..summarize import summarize_or_error, summary_record
 
     summarizer = make_summarizer()
 
@@ -234,7 +234,7 @@ def _summary_processor(make_summarizer: Callable[[], Any]) -> Callable[[list[Art
         try:
             summaries = summarizer.run_batch(articles)
         except Exception:
-            summaries = [_safe_run(summarizer, a) for a in articles]
+            summaries = [summarize_or_error(summarizer, a) for a in articles]
         return [summary_record(s) for s in summaries]
 
     return run
@@ -397,15 +397,15 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     from tqdm.auto import tqdm
 
     from ..config import Config
-    from ..index import Index, _check_articles, _load_previous, _previous_vectors
+    from ..index import Index, check_articles, load_previous, previous_vectors
 
     t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
-    articles = list(_check_articles(articles).values())  # bad input fails before any Ray work
+    articles = list(check_articles(articles).values())  # bad input fails before any Ray work
     pre = _Precomputed(make_embedder())
-    previous = _load_previous(previous)  # loaded once, lent to Index.build below
-    reusable, _, _ = _previous_vectors(previous, pre.fingerprint)
+    previous = load_previous(previous)  # loaded once, lent to Index.build below
+    reusable, _, _ = previous_vectors(previous, pre.fingerprint)
     for article_id, chunks in _unchanged_chunks(previous, articles, config, pre.fingerprint).items():
         pre.set_chunks(article_id, chunks)
     todo = [a for a in articles if not pre.has_chunks(a.id)]
