@@ -161,6 +161,11 @@ def test_cli_ask_single_and_batch_with_resume(index_dir: Path, tiny: Path, tmp_p
     assert res.exit_code != 0 and "line 2: invalid JSON" in str(res.exception)
     res = runner.invoke(app, ["ask", "x", "--index", str(tmp_path / "none")])
     assert res.exit_code != 0 and "index directory not found" in str(res.exception)
+    # an abstention says so and why (margin below the threshold), with exit status 0
+    res = runner.invoke(app, ["ask", "呼和浩特排名第几？", "--index", str(index_dir), *sets,
+                              "--set", "reader.no_answer_threshold=1e9"])
+    assert res.exit_code == 0 and "no answer in the articles" in res.stdout
+    assert "below reader.no_answer_threshold" in res.stdout
 
 
 # ---------------------------------------------------------------- trained reader, converted e5
