@@ -3,10 +3,10 @@
 ``models/artifacts/reader-e5-small-zh/`` holds only what training changed (the top encoder layers and
 the QA head, fp16 safetensors) and ``reader_settings.json``. :func:`prepare` merges them into the base
 (``models_dir()/e5-small``) and writes a complete transformers ``BertForQuestionAnswering`` directory;
-the registry calls it as ``"regioqa.reader_artifact:prepare"``.
+the registry calls it as ``"regioqa.reader_artifact:prepare"``::
 
->>> from regioqa.paths import models_dir
->>> prepare(models_dir() / "reader-e5-small-zh", models_dir() / "e5-small")   # doctest: +SKIP
+    from regioqa.paths import models_dir
+    prepare(models_dir() / "reader-e5-small-zh", models_dir() / "e5-small")
 """
 
 from __future__ import annotations
