@@ -467,7 +467,17 @@ class Index:
             from .embed import Embedder
 
             model = self.manifest["embedder"].get("model")
-            emb = Embedder(model if model and Path(model).exists() else None, self.config.embed)
+            path = model if model and Path(model).exists() else None
+            emb = Embedder(path, self.config.embed)
+            want = self.manifest["embedder"]["fingerprint"]
+            if emb.fingerprint != want and self.config.embed.dtype == "auto":
+                # built in the other precision ("auto" differs by CPU, and was float32 before bf16):
+                # query in the precision the index was built in
+                for dtype in ("float32", "bfloat16"):
+                    alt = Embedder(path, dataclasses.replace(self.config.embed, dtype=dtype))
+                    if alt.fingerprint == want:
+                        emb = alt
+                        break
             _check_embedder(self.manifest, emb, self.path)
             self._embedder = emb
         return self._embedder
@@ -598,7 +608,8 @@ def _check_embedder(manifest: dict[str, Any], embedder: EmbedderLike, d: Path | 
     want = manifest["embedder"]["fingerprint"]
     if embedder.fingerprint != want:
         raise IndexError_(
-            f"index {d} was built with embedder {want!r}, not {embedder.fingerprint!r}; "
+            f"index {d} was built with embedder {want!r}, not {embedder.fingerprint!r} (the fingerprint "
+            "covers the model files, prefixes, pooling and precision: embed.dtype, embed.quantize); "
             "use that embedder or rebuild the index"
         )
 

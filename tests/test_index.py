@@ -459,3 +459,24 @@ def test_e5_index_reload_uses_recorded_model(e5_index: Index, tmp_path: Path) ->
     a = [h.chunk.chunk_id for h in e5_index.search("甘肃科技合作", k=5)]
     assert a == [h.chunk.chunk_id for h in loaded.search("甘肃科技合作", k=5)]
     shutil.rmtree(d)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_index_built_in_float32_is_queried_in_float32(
+    request: pytest.FixtureRequest, articles: list[Article], tmp_path: Path
+) -> None:
+    """An index built with embed.dtype=float32 (indexes from before bf16 became the default, or built on a
+    CPU without bf16) loads under the default "auto" and is queried in float32; an explicit other
+    precision is refused with a message that names it."""
+    from regioqa.config import Config, EmbedConfig
+    from regioqa.embed import Embedder
+
+    e5_dir = request.getfixturevalue("e5_dir")
+    built = Index.build(articles[:1], Embedder(e5_dir, EmbedConfig(dtype="float32")), show_progress=False)
+    d = built.save(tmp_path / "fp32")
+    loaded = Index.load(d)
+    assert loaded.search("乳业创新中心", k=3, mode="dense") and loaded.embedder.dtype == "float32"
+    strict = Config().override({"embed.dtype": "bfloat16"})
+    with pytest.raises(IndexError_, match="embed.dtype"):
+        Index.load(d, config=strict).search("乳业创新中心", k=3, mode="dense")
