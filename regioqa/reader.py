@@ -187,10 +187,11 @@ class Reader:
         """
         q = self.check_question(question)
         passages = []
+        penalty = self.rank_penalty if hits else 0.0
         for i, h in enumerate(hits):
             art = articles.get(h.chunk.article_id)
             p = self._passage(q, h.chunk, art, h.article_title)
-            p.prior = -self.rank_penalty * i
+            p.prior = -penalty * i
             passages.append(p)
         return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True)
 
@@ -323,7 +324,8 @@ class Reader:
     def _finish(self, cands: list[tuple[float, int, int, int, float]], passages: Sequence[_Passage],
                 articles: dict[str, Article], top_k: int, allow_abstain: bool) -> list[Answer]:
         best: dict[tuple[str, int, int], Answer] = {}
-        for score, pi, a, b, null in sorted(cands, key=lambda c: -c[0]):
+        null = min((c[4] for c in cands), default=float("inf"))  # most answerable passage's no-answer
+        for score, pi, a, b, _ in sorted(cands, key=lambda c: -c[0]):
             p = passages[pi]
             ta, tb = trim_span(p.text, a - p.base, b - p.base)
             if ta >= tb:
@@ -341,9 +343,6 @@ class Reader:
         answers = list(best.values())
         if not answers:
             return [Answer.abstain(score=float("-inf"))]
-        null = min(c[4] for c in cands)  # the most answerable passage's no-answer score
-        for a in answers:
-            a.no_answer_score = null
         t = self.no_answer_threshold if allow_abstain else None
         if t is not None and answers[0].margin < t:
             return [Answer.abstain(score=answers[0].score, no_answer_score=null)]
