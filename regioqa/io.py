@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -114,3 +115,18 @@ def read_jsonl_tolerant(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
                 continue
             raise InputError(f"{path}: line {i}: invalid JSON ({e.msg})") from e
     return out
+
+
+def file_signature(path: Path, full: bool = False) -> str:
+    """Cheap content signature: size + sha256 of the whole file (small, or ``full``) or of its first and
+    last MiB."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as fh:
+        if full or size <= (2 << 20):
+            h.update(fh.read())
+        else:
+            h.update(fh.read(1 << 20))
+            fh.seek(size - (1 << 20))
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()

@@ -107,8 +107,10 @@ class Reader:
 
     def __init__(self, model: str | Path | None = None, config: ReaderConfig | None = None) -> None:
         self.config = config or ReaderConfig()
+        from .ov_runtime import resolve_backend
         from .quantize import resolve_dtype
 
+        self.backend = resolve_backend(self.config.backend, self.config.quantize, "reader.backend")
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="reader.dtype")
         self._model_arg = model if model is not None else self.config.model
         self._model: Any = None
@@ -137,23 +139,33 @@ class Reader:
             path = self._resolve()
             if not (path / "config.json").exists():
                 raise ModelNotFoundError(f"reader model directory {path} has no config.json")
-            try:
-                model, info = AutoModelForQuestionAnswering.from_pretrained(
-                    str(path), output_loading_info=True, dtype=getattr(torch, self.dtype))
-            except ValueError as e:  # an architecture without a QA class
-                raise InputError(f"reader model {path} cannot do extractive QA: {e}") from e
-            missing = [k for k in info.get("missing_keys", []) if "qa_outputs" in k]
-            if missing:
-                raise InputError(f"reader model {path} has no trained QA head (missing {missing}); "
-                                 "use a question-answering model (`regioqa models prepare` builds one)")
+
+            def load_torch(dtype: str = self.dtype) -> Any:
+                try:
+                    model, info = AutoModelForQuestionAnswering.from_pretrained(
+                        str(path), output_loading_info=True, dtype=getattr(torch, dtype))
+                except ValueError as e:  # an architecture without a QA class
+                    raise InputError(f"reader model {path} cannot do extractive QA: {e}") from e
+                missing = [k for k in info.get("missing_keys", []) if "qa_outputs" in k]
+                if missing:
+                    raise InputError(f"reader model {path} has no trained QA head (missing {missing}); "
+                                     "use a question-answering model (`regioqa models prepare` builds one)")
+                return model.eval()
+
             tok = AutoTokenizer.from_pretrained(str(path))
             if not getattr(tok, "is_fast", False):
                 raise InputError(f"reader model {path}: a fast tokenizer is needed (offset mappings)")
             tok.padding_side = "right"
-            model.eval()
-            from .quantize import quantize_model
+            if self.backend == "openvino":
+                from . import ov_runtime
 
-            model = quantize_model(model, self.config.quantize, setting="reader.quantize")  # no-op when None
+                model = ov_runtime.load(path, ("start_logits", "end_logits"), lambda: load_torch("float32"),
+                                        dtype=self.dtype)
+            else:
+                from .quantize import quantize_model
+
+                # no-op when reader.quantize is None
+                model = quantize_model(load_torch(), self.config.quantize, setting="reader.quantize")
             self._tok, self._model, self.model_path = tok, model, path
         return self
 

@@ -13,6 +13,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _openvino_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """OpenVINO IRs converted by the tests go to a temporary folder, not the user's models dir."""
+    if "REGIOQA_OV_CACHE" not in os.environ:
+        os.environ["REGIOQA_OV_CACHE"] = str(tmp_path_factory.mktemp("openvino-cache"))
+
+
 @pytest.fixture(scope="session")
 def repo_dir() -> Path:
     return REPO

@@ -463,20 +463,23 @@ def test_e5_index_reload_uses_recorded_model(e5_index: Index, tmp_path: Path) ->
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_index_built_in_float32_is_queried_in_float32(
-    request: pytest.FixtureRequest, articles: list[Article], tmp_path: Path
+@pytest.mark.parametrize(("backend", "dtype"), [("torch", "float32"), ("torch", "bfloat16")])
+def test_index_built_otherwise_is_queried_the_same_way(
+    request: pytest.FixtureRequest, articles: list[Article], tmp_path: Path, backend: str, dtype: str
 ) -> None:
-    """An index built with embed.dtype=float32 (indexes from before bf16 became the default, or built on a
-    CPU without bf16) loads under the default "auto" and is queried in float32; an explicit other
-    precision is refused with a message that names it."""
+    """An index built with another backend or precision than the default (OpenVINO, "auto"): indexes from
+    before OpenVINO or bf16 became the default, or built on a CPU without bf16, loads under the default
+    and is queried as it was built; an explicit other precision is refused with a message naming it."""
     from regioqa.config import Config, EmbedConfig
     from regioqa.embed import Embedder
 
     e5_dir = request.getfixturevalue("e5_dir")
-    built = Index.build(articles[:1], Embedder(e5_dir, EmbedConfig(dtype="float32")), show_progress=False)
-    d = built.save(tmp_path / "fp32")
+    emb = Embedder(e5_dir, EmbedConfig(dtype=dtype, backend=backend))
+    built = Index.build(articles[:1], emb, show_progress=False)
+    d = built.save(tmp_path / "old")
     loaded = Index.load(d)
-    assert loaded.search("乳业创新中心", k=3, mode="dense") and loaded.embedder.dtype == "float32"
-    strict = Config().override({"embed.dtype": "bfloat16"})
+    assert loaded.search("乳业创新中心", k=3, mode="dense")
+    assert (loaded.embedder.dtype, loaded.embedder.backend) == (dtype, backend)
+    strict = Config().override({"embed.dtype": "float16" if dtype == "bfloat16" else "bfloat16"})
     with pytest.raises(IndexError_, match="embed.dtype"):
         Index.load(d, config=strict).search("乳业创新中心", k=3, mode="dense")

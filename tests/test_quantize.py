@@ -74,7 +74,7 @@ def test_embedder_int8(e5_dir: Path, tmp_path: Path) -> None:
     from regioqa.embed import Embedder
 
     texts = ["呼和浩特聚力实现科技突围", "甘肃建设新型电力系统", "Shanxi raised coal output by 5%"]
-    fp = Embedder(e5_dir, EmbedConfig(cache=False))
+    fp = Embedder(e5_dir, EmbedConfig(cache=False, backend="torch"))
     i8 = Embedder(e5_dir, EmbedConfig(cache=False, quantize="int8"))
     a, b = fp.embed_passages(texts), i8.embed_passages(texts)
     assert is_quantized(i8._model) and not is_quantized(fp._model)

@@ -235,15 +235,19 @@ def test_trained_reader_prefers_the_passage_with_the_answer(trained_reader: Read
     assert best.article_id == "x2" and "40" in best.text
 
 
-def test_bfloat16_reader_keeps_offsets_exact(tiny: Path, article: Article) -> None:
+@pytest.mark.parametrize("backend", ["torch", "openvino"])
+def test_bfloat16_reader_keeps_offsets_exact(tiny: Path, article: Article, backend: str) -> None:
     """reader.dtype=bfloat16 runs the model in bf16 and still maps spans back to exact offsets."""
     import torch
 
     arts = {article.id: article}
     hits = _hits(article, [(0, 120), (100, 260)])
-    r = _reader(tiny, dtype="bfloat16")
+    r = _reader(tiny, dtype="bfloat16", backend=backend)
     out = r.run("新建实验室多少个？", hits, arts)
-    assert next(r.model.parameters()).dtype == torch.bfloat16
+    if backend == "torch":
+        assert next(r.model.parameters()).dtype == torch.bfloat16
+    else:
+        assert r.model.dtype == "bfloat16"
     assert out and all(article.text[a.start:a.end] == a.text for a in out if not a.is_no_answer)
     with pytest.raises(InputError, match="reader.dtype"):
         Reader(tiny, ReaderConfig(dtype="int4"))
