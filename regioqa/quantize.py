@@ -24,7 +24,9 @@ ONNX Runtime int8 (dynamic)        1.47x  0.987 / 0.982    --
 =================================  =====  ===============  ====================================
 
 ONNX Runtime (without transformer graph fusion) is slower than torch int8 here and needs a 470 MB
-export per model, so it is not used. ``quantize_model(m, "int8", keep_fp32=HEADS)`` gives the faster,
+export per model, so it is not used. The default backend is OpenVINO in bf16 (:mod:`regioqa.ov_runtime`:
+2.1x fp32 PyTorch, as accurate as fp32); this module serves the ``"torch"`` backend.
+``quantize_model(m, "int8", keep_fp32=HEADS)`` gives the faster,
 less accurate variant. More figures: benchmarks/README.md.
 
 >>> import torch
