@@ -175,3 +175,20 @@ def test_openvino_embedder_matches_torch(e5_dir: Path) -> None:
     assert len({f32.fingerprint, bf16.fingerprint, torch_bf16.fingerprint}) == 3
     q = bf16.embed_queries(["甘肃的电网建设"])[0]
     assert int(np.argmax(b @ q)) == 1
+
+
+@pytest.mark.model
+def test_models_prepare_converts_for_openvino(e5_dir: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`regioqa models prepare` leaves the reader converted, so the first question pays nothing for it."""
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+
+    monkeypatch.setenv("REGIOQA_OV_CACHE", str(tmp_path))
+    res = CliRunner().invoke(app, ["models", "prepare", "--role", "reader"])
+    assert res.exit_code == 0 and "OpenVINO model ready" in res.output, res.output
+    (entry,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    reader = Reader(config=ReaderConfig())
+    monkeypatch.setattr(ov_runtime, "convert", lambda *a: pytest.fail("converted again"))
+    assert reader.load().model.config.model_type == "bert" and (entry / "model.xml").is_file()

@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -42,12 +43,36 @@ def _prepare(role: list[str] | None, force: bool) -> None:
         try:
             res = prepare([r], force=force)[r]
             typer.echo(f"{r}: {res.path or res.name} ({res.source})")
+            if r in ("embedder", "reader") and res.path is not None:
+                _warm_openvino(r, res.path)
         except ModelNotFoundError as e:
             if role:  # explicitly requested: fail loudly
                 raise
             failed.append(f"{r}: {e}")
     for f in failed:
         typer.secho(f"skipped {f}", fg="yellow", err=True)
+
+
+def _warm_openvino(role: str, path: Path) -> None:
+    """Convert the model for the default OpenVINO backend now (kept in its IR cache), so that the first
+    question does not pay for it; nothing happens where the default backend is PyTorch."""
+    import time
+
+    from ..config import EmbedConfig, ReaderConfig
+    from ..embed import Embedder
+    from ..reader import Reader
+
+    t = time.perf_counter()
+    if role == "embedder":
+        emb = Embedder(path, EmbedConfig())
+        if emb.backend == "openvino":
+            emb._load()
+            typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
+    else:
+        reader = Reader(path, ReaderConfig())
+        if reader.backend == "openvino":
+            reader.load()
+            typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
 
 
 def _verify(n: int) -> None:
