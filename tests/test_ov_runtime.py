@@ -85,6 +85,33 @@ def test_converted_qa_model_matches_torch(tiny_qa: Path, tmp_path: Path, dtype: 
     assert m.config.model_type == "bert"
 
 
+@pytest.mark.parametrize("arch", ["xlm-roberta", "distilbert", "electra"])
+def test_hub_architectures_convert(arch: str, tmp_path: Path) -> None:
+    """QA architectures a user may bring from the hub (built tiny and random here) convert and agree with
+    PyTorch, padding included (XLM-R derives position ids from the padding id)."""
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
+
+    kw = {"vocab_size": 120, "max_position_embeddings": 80, "pad_token_id": 1}
+    if arch == "distilbert":
+        kw.update(dim=32, n_layers=2, n_heads=2, hidden_dim=64)
+    else:
+        kw.update(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+        if arch == "electra":
+            kw["embedding_size"] = 16
+    torch.manual_seed(0)
+    model = AutoModelForQuestionAnswering.from_config(AutoConfig.for_model(arch, **kw)).eval()
+    model.save_pretrained(tmp_path / "m")
+    m = ov_runtime.load(tmp_path / "m", ("start_logits", "end_logits"), lambda: model, dtype="float32",
+                        cache_dir=tmp_path / "cache")
+    ids, mask = _batch(3, 30)
+    ids[mask == 0] = 1
+    with torch.inference_mode():
+        ref = model(input_ids=ids, attention_mask=mask).start_logits
+    got = m(input_ids=ids, attention_mask=mask).start_logits
+    valid = mask.bool()
+    assert torch.allclose(got[valid], ref[valid], atol=1e-4), (got - ref)[valid].abs().max()
+
+
 def test_reader_answers_match_across_backends(tiny_qa: Path) -> None:
     """Same spans, same exact offsets, scores within float noise, on either backend."""
     art = Article("a1", "科技新闻", TEXT)
