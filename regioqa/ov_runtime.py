@@ -112,7 +112,8 @@ def convert(model: Any, outputs: Sequence[str]) -> Any:
     from openvino.frontend.pytorch.ts_decoder import TorchScriptPythonDecoder
 
     model = model.float().eval()
-    # an example with padding, so that the traced graph keeps the attention mask
+    # an example with padding, the case that matters (an all-ones example traced the same mask handling
+    # with transformers 5.x, checked; padded batches are compared with PyTorch in the tests)
     ids = torch.full((2, 8), 5, dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     mask[1, 5:] = 0
