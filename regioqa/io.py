@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -130,3 +130,13 @@ def file_signature(path: Path, full: bool = False) -> str:
             fh.seek(size - (1 << 20))
             h.update(fh.read(1 << 20))
     return h.hexdigest()
+
+
+def update_with_files(h: Any, folder: Path, names: Iterable[str]) -> None:
+    """Feed hash ``h`` the name and :func:`file_signature` of each of ``names`` present in ``folder``
+    (files under 4 MiB hashed whole): what a model folder's derived data depends on."""
+    for name in names:
+        f = folder / name
+        if f.is_file():
+            h.update(name.encode())
+            h.update(file_signature(f, full=f.stat().st_size < (1 << 22)).encode())

@@ -41,7 +41,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .errors import InputError, ModelNotFoundError
-from .io import file_signature
+from .io import update_with_files
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +186,7 @@ def cache_key(model_dir: Path, outputs: Sequence[str]) -> str:
 
     h = hashlib.sha256(json.dumps([list(outputs), openvino.__version__, transformers.__version__,
                                    torch.__version__]).encode())
-    for name in MODEL_FILES:
-        f = model_dir / name
-        if f.is_file():
-            h.update(name.encode())
-            h.update(file_signature(f, full=f.stat().st_size < (1 << 22)).encode())
+    update_with_files(h, model_dir, MODEL_FILES)
     return h.hexdigest()[:20]
 
 

@@ -63,16 +63,13 @@ def _warm_openvino(role: str, path: Path) -> None:
     from ..reader import Reader
 
     t = time.perf_counter()
-    if role == "embedder":
-        emb = Embedder(path, EmbedConfig())
-        if emb.backend == "openvino":
-            emb._load()
-            typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
-    else:
-        reader = Reader(path, ReaderConfig())
-        if reader.backend == "openvino":
-            reader.load()
-            typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
+    component = Embedder(path, EmbedConfig()) if role == "embedder" else Reader(path, ReaderConfig())
+    if component.backend == "openvino":
+        if isinstance(component, Embedder):
+            component._load()
+        else:
+            component.load()
+        typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
 
 
 def _verify(n: int) -> None:
