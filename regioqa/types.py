@@ -8,12 +8,26 @@ so ``article.text[x.start:x.end] == x.text`` holds for chunks, sentences and ans
 >>> s = Span(0, 4)
 >>> a.text[s.start:s.end]
 '第一句。'
+
+Objects that cross the API or land in files (``Article``, ``Hit``, ``Answer``, ``Summary`` and their
+parts) have ``to_dict()`` / ``from_dict()``; ``X.from_dict(x.to_dict()) == x``. The component
+protocols (:class:`EmbedderLike`, :class:`ChunkerLike`, :class:`Translator`, :class:`Component`)
+live here too, so modules can depend on an interface rather than on each other.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
+    """The items of ``d`` that are fields of dataclass ``cls`` (extra keys, e.g. derived ones, dropped)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +93,13 @@ class Sentence:
     end: int
     text: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sentence:
+        return cls(**_known(cls, d))
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
@@ -93,6 +114,13 @@ class Chunk:
     start: int
     end: int
     text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        return cls(**_known(cls, d))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +149,17 @@ class Hit:
     @property
     def end(self) -> int:
         return self.chunk.end
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields, ``chunk`` as a dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Hit:
+        d = _known(cls, d)
+        d["chunk"] = Chunk.from_dict(d["chunk"])
+        d["scores"] = dict(d.get("scores") or {})
+        return cls(**d)
 
 
 NO_TRANSLATOR = "[no translator]"
@@ -160,7 +199,15 @@ class Answer:
         return self.score - (self.no_answer_score if self.no_answer_score is not None else 0.0)
 
     def to_dict(self) -> dict[str, Any]:
+        """All fields; ``sentence`` as a dict (or None). This is the CLI's JSON answer record."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        d = _known(cls, d)
+        if d.get("sentence") is not None:
+            d["sentence"] = Sentence.from_dict(d["sentence"])
+        return cls(**d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +219,14 @@ class SummarySentence:
     start: int
     end: int
     numbers_ok: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SummarySentence:
+        return cls(str(d["zh"]), str(d["en"]), int(d["start"]), int(d["end"]),
+                   bool(d.get("numbers_ok", True)))
 
 
 @dataclass(slots=True)
@@ -190,6 +245,69 @@ class Summary:
         return " ".join(s.en for s in self.sentences)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["text_en"] = self.text_en
-        return d
+        """The summaries JSONL record: ``id, title, title_en, summary_en, method, numbers_ok, sentences,
+        error`` (only ``id, title, error`` when ``error`` is set).
+
+        >>> s = Summary("a1", "标题", "Title", [SummarySentence("第一句。", "First.", 0, 4)], "extractive")
+        >>> d = s.to_dict()
+        >>> d["summary_en"], d["numbers_ok"], Summary.from_dict(d) == s
+        ('First.', True, True)
+        """
+        if self.error is not None:
+            return {"id": self.article_id, "title": self.title, "error": self.error}
+        return {
+            "id": self.article_id, "title": self.title, "title_en": self.title_en, "summary_en": self.text_en,
+            "method": self.method, "numbers_ok": all(x.numbers_ok for x in self.sentences),
+            "sentences": [x.to_dict() for x in self.sentences],
+            "error": None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Summary:
+        """Read a record written by :meth:`to_dict` (an error record gives ``method == "error"``)."""
+        sents = [SummarySentence.from_dict(x) for x in d.get("sentences") or []]
+        return cls(d["id"], d.get("title", ""), d.get("title_en", ""), sents, d.get("method", "error"),
+                   error=d.get("error"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Component protocols: what the index, pipeline and summarizer need from their parts
+# --------------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Component(Protocol):
+    """A component: configuration in ``__init__``, heavy models loaded by ``warm_up()`` (or on first use).
+
+    ``warm_up()`` is idempotent and returns the component, so ``Reader().warm_up().run(...)`` works.
+    """
+
+    def warm_up(self) -> Any: ...
+
+
+class EmbedderLike(Protocol):
+    """What an index needs from an embedder (:class:`regioqa.embed.Embedder`,
+    :class:`regioqa.testing.HashingEmbedder`)."""
+
+    fingerprint: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+
+class ChunkerLike(Protocol):
+    """Splits an article into retrieval chunks (:class:`regioqa.text.Chunker`)."""
+
+    def run(self, article: Article) -> list[Chunk]: ...
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Anything that turns Chinese texts into English texts, one output per input."""
+
+    name: str
+    lexical: bool
+
+    def translate(self, texts: list[str]) -> list[str]: ...
