@@ -56,7 +56,7 @@ def generate_articles(n: int, seed: int = 0) -> list[Article]:
 
 def make_embedder_factory(kind: str, cfg: Config) -> Any:
     if kind == "hashing":
-        from regioqa.dense import HashingEmbedder
+        from regioqa.testing import HashingEmbedder
 
         return functools.partial(HashingEmbedder, dim=384)
     from regioqa.embed import Embedder

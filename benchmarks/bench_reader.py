@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     index_s = time.perf_counter() - t
     reader = Reader(args.reader or ensure("reader").path, cfg.reader)
     t = time.perf_counter()
-    reader.load()
+    reader.warm_up()
     load_s = time.perf_counter() - t
     qa = RegioQA(index, reader, config=index.config)
 

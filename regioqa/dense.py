@@ -5,9 +5,7 @@ configured) an approximate index: HNSW (``IndexHNSWFlat``) or IVF (``IndexIVFFla
 always kept (``vectors.npy``) so that an incremental rebuild can reuse them; the approximate
 structure is saved with ``faiss.write_index``.
 
-:class:`HashingEmbedder` is a deterministic, model-free embedder (hashed character bigrams and words)
-with the :class:`regioqa.embed.Embedder` interface, for fast tests and benchmarks.
-
+>>> from regioqa.testing import HashingEmbedder
 >>> emb = HashingEmbedder(dim=64)
 >>> dense = DenseIndex.build(emb.embed_passages(["科技创新", "文旅融合", "能源转型"]))
 >>> scores, ids = dense.search(emb.embed_queries(["科技创新"]), k=2)
@@ -17,12 +15,14 @@ with the :class:`regioqa.embed.Embedder` interface, for fast tests and benchmark
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from .errors import IndexError_, InputError
+from .testing import HashingEmbedder  # noqa: F401  moved to regioqa.testing; re-exported until index.py's
+
+# and engines/ray_engine.py's doctests import it from there (issue #16's files)
 
 DENSE_KINDS = ("auto", "flat", "hnsw", "ivf")
 
@@ -159,50 +159,3 @@ class DenseIndex:
             ef_search=(params or {}).get("ef_search"), nprobe=(params or {}).get("nprobe")
         )
         return dense
-
-
-class HashingEmbedder:
-    """Deterministic model-free embedder: signed feature hashing of lexical tokens, L2-normalised.
-
-    Same interface as :class:`regioqa.embed.Embedder`; texts sharing words get similar vectors.
-    Meant for tests and benchmarks, not for cross-lingual search.
-
-    >>> e = HashingEmbedder(dim=32)
-    >>> v = e.embed_passages(["科技创新", "科技创新"]); bool(np.allclose(v[0], v[1])), v.shape
-    (True, (2, 32))
-    """
-
-    def __init__(self, dim: int = 64, salt: str = "") -> None:
-        self.dim = dim
-        self.salt = salt
-        self.fingerprint = f"hashing-v1-dim{dim}" + (f"-{salt}" if salt else "")
-
-    def _features(self, text: str) -> list[str]:
-        from .lexical import normalize, tokenize
-
-        norm = normalize(text)
-        return tokenize(norm, "bigram", normalized=True) + [c for c in norm if not c.isspace()]
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for f in self._features(t):
-                h = int.from_bytes(
-                    hashlib.blake2b((self.salt + f).encode(), digest_size=8).digest(), "little"
-                )
-                out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
-            n = np.linalg.norm(out[i])
-            if n > 0:
-                out[i] /= n
-            else:
-                out[i, 0] = 1.0
-        return out
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._embed(list(texts))
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embed(list(texts))
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(t) for t in texts]

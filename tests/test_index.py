@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from regioqa.config import Config
-from regioqa.dense import DenseIndex, HashingEmbedder
+from regioqa.dense import DenseIndex
 from regioqa.errors import IndexError_, InputError
 from regioqa.index import Index, read_manifest, rrf
 from regioqa.lexical import LexicalIndex, expand_english, normalize, tokenize
+from regioqa.testing import HashingEmbedder
 from regioqa.types import Article, Hit
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_reader import TEXT, _tiny_dir
 
 from regioqa import ov_runtime
 from regioqa.config import EmbedConfig, ReaderConfig
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.reader import Reader
+from regioqa.testing import READER_TEXT as TEXT
+from regioqa.testing import tiny_reader_dir as _tiny_dir
 from regioqa.types import Article, Chunk, Hit
 
 
@@ -181,7 +182,7 @@ def test_unconvertible_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("REGIOQA_OV_CACHE", str(tmp_path / "cache"))
     bare = _tiny_dir(tmp_path, qa_head=False)
     with pytest.raises(InputError, match="no trained QA head"):
-        Reader(bare, ReaderConfig(backend="openvino")).load()
+        Reader(bare, ReaderConfig(backend="openvino")).warm_up()
     assert not (tmp_path / "cache").exists()
 
 
@@ -218,4 +219,4 @@ def test_models_prepare_converts_for_openvino(e5_dir: Path, tmp_path: Path,
     (entry,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
     reader = Reader(config=ReaderConfig())
     monkeypatch.setattr(ov_runtime, "convert", lambda *a: pytest.fail("converted again"))
-    assert reader.load().model.config.model_type == "bert" and (entry / "model.xml").is_file()
+    assert reader.warm_up().model.config.model_type == "bert" and (entry / "model.xml").is_file()

@@ -8,14 +8,14 @@ import warnings
 from pathlib import Path
 
 import pytest
-from test_reader import _tiny_dir
 
 from regioqa.config import Config, ReaderConfig
-from regioqa.dense import HashingEmbedder
 from regioqa.errors import IndexError_, InputError
 from regioqa.index import Index
 from regioqa.pipeline import RegioQA, is_english
 from regioqa.reader import Reader
+from regioqa.testing import HashingEmbedder
+from regioqa.testing import tiny_reader_dir as _tiny_dir
 from regioqa.types import NO_TRANSLATOR, Article
 
 

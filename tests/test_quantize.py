@@ -96,10 +96,10 @@ def test_reader_int8(e5_dir: Path, tmp_path: Path) -> None:
     model = _tiny_bert(qa=True, vocab=len(tok))
     model.save_pretrained(tmp_path)
     tok.save_pretrained(tmp_path)
-    r = Reader(tmp_path, ReaderConfig(quantize="int8", max_seq_len=64, stride=16)).load()
+    r = Reader(tmp_path, ReaderConfig(quantize="int8", max_seq_len=64, stride=16)).warm_up()
     assert is_quantized(r.model) and type(r.model.qa_outputs) is torch.nn.Linear
     ctx = "甘肃省新能源装机达到6000万千瓦，占全省电力装机的六成以上。"
     ans = r.predict([("甘肃新能源装机多少？", ctx)])[0]
     assert ans.text and ctx[ans.start:ans.end] == ans.text
     with pytest.raises(InputError, match="reader.quantize"):
-        Reader(tmp_path, ReaderConfig(quantize="int4")).load()
+        Reader(tmp_path, ReaderConfig(quantize="int4")).warm_up()

@@ -88,8 +88,8 @@ def _index_files(d: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_index_on_ray_equals_local_build(ray_local, corpus_articles, tmp_path):
-    from regioqa.dense import HashingEmbedder
     from regioqa.index import Index, read_manifest
+    from regioqa.testing import HashingEmbedder
 
     cfg = Config().override({"chunk.max_tokens": 120})
     make = functools.partial(HashingEmbedder, dim=64)
@@ -114,7 +114,7 @@ def test_index_on_ray_equals_local_build(ray_local, corpus_articles, tmp_path):
 
 def refusing_embedder(refuse: str):
     """A hashing embedder whose worker copy fails on any text containing ``refuse``."""
-    from regioqa.dense import HashingEmbedder
+    from regioqa.testing import HashingEmbedder
 
     class Refusing(HashingEmbedder):
         def count_tokens(self, texts):
@@ -127,8 +127,8 @@ def refusing_embedder(refuse: str):
 
 @pytest.mark.slow
 def test_incremental_index_on_ray_sends_only_new_and_changed_articles(ray_local, corpus_articles, tmp_path):
-    from regioqa.dense import HashingEmbedder
     from regioqa.index import Index
+    from regioqa.testing import HashingEmbedder
 
     cfg = Config().override({"chunk.max_tokens": 120})
     make = functools.partial(HashingEmbedder, dim=64)
@@ -294,8 +294,8 @@ def test_cli_summarize_engine_ray_writes_what_local_writes(ray_local, tmp_path, 
 
 
 def test_index_input_errors_come_before_any_ray_work(corpus_articles, monkeypatch):
-    from regioqa.dense import HashingEmbedder
     from regioqa.errors import InputError
+    from regioqa.testing import HashingEmbedder
 
     def no_ray(*a, **k):
         raise AssertionError("Ray was started for bad input")
@@ -310,8 +310,8 @@ def test_index_input_errors_come_before_any_ray_work(corpus_articles, monkeypatc
 
 def embedder_missing_on_workers(driver_pid: int):
     """The driver has the model, the workers' node does not (a half-prepared cluster)."""
-    from regioqa.dense import HashingEmbedder
     from regioqa.errors import ModelNotFoundError
+    from regioqa.testing import HashingEmbedder
 
     if os.getpid() != driver_pid:
         raise ModelNotFoundError("no model for role 'embedder' on this node")

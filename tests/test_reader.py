@@ -11,40 +11,9 @@ import pytest
 from regioqa.config import ReaderConfig
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.reader import Reader, best_spans, trim_span
+from regioqa.testing import READER_TEXT as TEXT
+from regioqa.testing import tiny_reader_dir as _tiny_dir
 from regioqa.types import Article, Chunk, Hit
-
-TEXT = ("呼和浩特市今年科技投入增长了百分之十二，新建实验室八个。"
-        "山西省推进区域创新体系建设，培育高新技术企业三千家。"
-        "甘肃省与二十多个国家开展国际科技合作，引进专家一百名。"
-        "Hohhot plans 12 new labs in 2024.\n"
-        "全市研发经费支出达到四十亿元，比上年增长百分之十五。") * 3
-
-
-def _tiny_dir(root: Path, qa_head: bool = True) -> Path:
-    import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertConfig, BertForQuestionAnswering, BertModel, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok.train_from_iterator([TEXT, "谁 什么 多少 哪里 为什么 问题"] * 4,
-                            trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
-    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
-                     num_attention_heads=2, intermediate_size=64, max_position_embeddings=256, pad_token_id=0)
-    model = BertForQuestionAnswering(cfg) if qa_head else BertModel(cfg)
-    d = root / ("qa" if qa_head else "bare")
-    model.save_pretrained(d)
-    fast.save_pretrained(d)
-    return d
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +169,9 @@ def test_chunk_not_matching_article_is_an_error(tiny: Path, article: Article) ->
 def test_model_without_qa_head_or_missing_model(tmp_path: Path) -> None:
     bare = _tiny_dir(tmp_path, qa_head=False)
     with pytest.raises(InputError, match="no trained QA head"):
-        Reader(bare).load()
+        Reader(bare).warm_up()
     with pytest.raises(ModelNotFoundError):
-        Reader(tmp_path / "nowhere").load()
+        Reader(tmp_path / "nowhere").warm_up()
 
 
 # ---------------------------------------------------------------- the trained offline reader

