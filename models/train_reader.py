@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from regioqa.paths import ARTIFACTS_DIR, models_dir, qa_train_dir  # noqa: E402
+from regioqa.tensors import pad_ids  # noqa: E402
 
 ARTIFACT = ARTIFACTS_DIR / "reader-e5-small-zh"
 WORK = models_dir() / "reader-train"
@@ -183,12 +184,7 @@ def featurize(tok, examples: list[dict[str, Any]], max_len: int, stride: int, tr
 
 
 def pad_batch(feats: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
-    n = max(len(f["ids"]) for f in feats)
-    ids = torch.full((len(feats), n), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(feats), n), dtype=torch.long)
-    for i, f in enumerate(feats):
-        ids[i, :len(f["ids"])] = torch.tensor(f["ids"])
-        mask[i, :len(f["ids"])] = 1
+    ids, mask = pad_ids([f["ids"] for f in feats], pad_id)
     return {"input_ids": ids, "attention_mask": mask}
 
 

@@ -25,14 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .dictionary import get_dictionary
 from .errors import IndexError_, InputError
+from .text import HAN_CHARS
+from .text import has_chinese as has_han  # (the name index.py imports)
 
 TOKEN_SCHEMES = ("bigram", "jieba", "both")
 
-# Han ideographs (CJK unified + extension A + compatibility), then other word characters.
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"([{_HAN}]+)|([0-9]+(?:\.[0-9]+)?|[^\W\d_{_HAN}]+)")
-_HAN_RE = re.compile(rf"[{_HAN}]")
+# Han runs (regioqa.text.HAN_CHARS; NFKC has mapped compatibility ideographs onto them), then other words.
+_TOKEN_RE = re.compile(rf"([{HAN_CHARS}]+)|([0-9]+(?:\.[0-9]+)?|[^\W\d_{HAN_CHARS}]+)")
 
 EN_STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or but is are was were be been being do does did "
@@ -52,14 +53,9 @@ def _t2s():  # -> opencc.OpenCC
 def normalize(text: str) -> str:
     """NFKC, traditional -> simplified (OpenCC ``t2s``), lower case."""
     text = unicodedata.normalize("NFKC", text)
-    if _HAN_RE.search(text):
+    if has_han(text):
         text = _t2s().convert(text)
     return text.lower()
-
-
-def has_han(text: str) -> bool:
-    """True when ``text`` holds at least one Han character."""
-    return _HAN_RE.search(text) is not None
 
 
 def _jieba_words(run: str) -> list[str]:
@@ -208,13 +204,8 @@ def expand_english(query: str, per_term: int = 2) -> dict[str, float]:
     """Chinese lexical tokens for an English question via the en->zh dictionary, with weights.
 
     Each English term's Chinese renderings are tokenised; a term's weight is shared between its
-    renderings so that a term with many translations does not dominate. Returns {} when the
-    dictionary is unavailable.
+    renderings so that a term with many translations does not dominate.
     """
-    try:
-        from .dictionary import get_dictionary
-    except ImportError:
-        return {}
     pairs = get_dictionary().expand_english(query, per_term=per_term)
     weights: dict[str, float] = {}
     for _term, zhs in pairs:

@@ -23,9 +23,9 @@ from typing import Any
 from .config import Config
 from .errors import IndexError_, InputError, RegioQAError
 from .reader import Reader
+from .text import has_chinese
 from .types import NO_TRANSLATOR, Answer
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -47,7 +47,7 @@ _WH = [
 
 def is_english(question: str) -> bool:
     """A question with Latin letters and no Chinese characters."""
-    return bool(_LATIN.search(question)) and not _HAN.search(question)
+    return bool(_LATIN.search(question)) and not has_chinese(question)
 
 
 class RegioQA:

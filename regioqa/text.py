@@ -30,7 +30,22 @@ from collections.abc import Callable, Iterator, Sequence
 from .config import ChunkConfig
 from .types import Article, Chunk, Sentence, Span
 
-__all__ = ["split_sentences", "sentences", "Chunker", "TokenCounter"]
+__all__ = ["split_sentences", "sentences", "Chunker", "TokenCounter", "has_chinese", "HAN_CHARS", "HAN_RE"]
+
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff"
+"""Chinese characters as a regex class body: CJK Unified Ideographs Extension A (U+3400-U+4DBF) and
+CJK Unified Ideographs (U+4E00-U+9FFF). Compatibility ideographs (U+F900-U+FAFF) are left out: NFKC maps
+them onto the unified block. Rare extensions B+ (U+20000-) are left out too."""
+HAN_RE = re.compile(f"[{HAN_CHARS}]")
+
+
+def has_chinese(text: str) -> bool:
+    """True when ``text`` holds at least one Chinese (Han) character (see :data:`HAN_CHARS`).
+
+    >>> has_chinese("Hohhot 呼和浩特"), has_chinese("Hohhot"), has_chinese("㐀"), has_chinese("。")
+    (True, False, True, False)
+    """
+    return HAN_RE.search(text) is not None
 
 TokenCounter = Callable[[list[str]], list[int]]
 """A batch token counter: ``count_tokens(texts) -> [n_tokens per text]`` (e.g. ``Embedder.count_tokens``)."""

@@ -37,6 +37,7 @@ from .dictionary import Dictionary, get_dictionary, load_glossary
 from .embed import check_texts
 from .errors import InputError, ModelNotFoundError
 from .numbers import _DATE, ZH_NUMBER, NumberCheck, check_numbers, render_number_match, render_number_zh
+from .text import has_chinese  # the one home of "has Chinese" (re-exported: summarize imports it here)
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ class Translator(Protocol):
     lexical: bool
 
     def translate(self, texts: list[str]) -> list[str]: ...
-
-
-def has_chinese(text: str) -> bool:
-    return bool(_HAN.search(text))
 
 
 def check_translation(zh: str, en: str) -> NumberCheck:

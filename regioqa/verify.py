@@ -23,6 +23,7 @@ from .convert import convert
 from .embed import Embedder
 from .errors import RegioQAError
 from .paths import CORPUS_DIR, models_dir, qa_train_dir
+from .text import has_chinese
 
 
 def faithfulness_texts(n: int = 240, seed: int = 0) -> list[tuple[str, bool]]:
@@ -87,7 +88,7 @@ def verify(model_dir: str | Path, texts: Sequence[tuple[str, bool]] | None = Non
     worst = np.argsort(cos)[:3]
     return {
         "n": len(ordered), "n_query": len(qs), "n_passage": len(ps),
-        "n_zh": sum(any("\u4e00" <= c <= "\u9fff" for c in t) for t in ordered),
+        "n_zh": sum(has_chinese(t) for t in ordered),
         "mean_cos": float(cos.mean()), "min_cos": float(cos.min()),
         "token_counts_agree": int(sum(a == b for a, b in zip(ours_counts, ref_counts, strict=True))),
         "max_tokens": int(max(ref_counts)),

@@ -42,6 +42,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..text import has_chinese as has_cjk
+
 __all__ = [
     "cmrc_tokens",
     "cmrc_em",
@@ -79,15 +81,6 @@ _OTHER_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:'[^\W_]+)*|\S", re.UNICODE
 
 def _is_punct(tok: str) -> bool:
     return all(ch in _CMRC_SP or unicodedata.category(ch).startswith("P") for ch in tok)
-
-
-def has_cjk(text: str) -> bool:
-    """True when ``text`` contains a CJK ideograph.
-
-    >>> has_cjk("Hohhot 呼和浩特"), has_cjk("Hohhot")
-    (True, False)
-    """
-    return bool(_CJK.search(text))
 
 
 def cmrc_tokens(text: str) -> list[str]:
