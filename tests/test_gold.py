@@ -20,6 +20,7 @@ from regioqa.paths import GOLD_DIR
 from regioqa.text import Chunker
 
 REPO = Path(__file__).resolve().parents[1]
+BUILD_DIR = REPO / "evals" / "gold"  # build.py and the hand-written sources; the built set is GOLD_DIR
 
 
 @pytest.fixture(scope="module")
@@ -120,22 +121,23 @@ def test_summaries_have_3_to_5_sentences_and_cover_their_own_facts(gold, article
 
 def test_built_files_are_up_to_date(tmp_path):
     """Rebuilding from the sources gives exactly the committed files (offsets are never hand-edited)."""
-    r = subprocess.run([sys.executable, str(GOLD_DIR / "build.py"), "--out", str(tmp_path)],
+    r = subprocess.run([sys.executable, str(BUILD_DIR / "build.py"), "--out", str(tmp_path)],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
-    for name in ("qa.jsonl", "translations.jsonl", "summaries.jsonl", "qa_squad.json", "manifest.json"):
+    for name in ("qa.jsonl", "translations.jsonl", "summaries.jsonl", "qa_squad.json", "manifest.json",
+                 "articles.jsonl"):
         built, committed = (tmp_path / name).read_text("utf-8"), (GOLD_DIR / name).read_text("utf-8")
         assert built == committed, f"{name} is stale: run python evals/gold/build.py"
 
 
 def test_build_rejects_an_ambiguous_or_wrong_snippet(tmp_path):
-    sys.path.insert(0, str(GOLD_DIR))
+    sys.path.insert(0, str(BUILD_DIR))
     try:
         import build as gold_build
     finally:
-        sys.path.remove(str(GOLD_DIR))
+        sys.path.remove(str(BUILD_DIR))
     src = tmp_path / "src"
-    shutil.copytree(GOLD_DIR / "source", src)
+    shutil.copytree(BUILD_DIR / "source", src)
     lines = (src / "qa.jsonl").read_text(encoding="utf-8").splitlines()
     rec = json.loads(lines[0])
     rec["context"] = "呼和浩特"  # occurs many times

@@ -3,14 +3,16 @@
 The hand-written files in ``evals/gold/source/`` hold no offsets: each QA item has its answer text
 and a short context snippet that occurs exactly once in its article body; each translation
 reference has the exact Chinese sentence. This script finds them in ``corpus/articles.jsonl``
-(ids ``f"{PAGE_STEM}-a{k}"``) and writes, next to itself:
+(ids ``f"{PAGE_STEM}-a{k}"``) and writes, into ``regioqa/data/gold/`` (package data, so that an
+installed regioqa can run ``regioqa eval gold``):
 
 - ``qa.jsonl``: one question per line with ``article_id``, ``start``/``end`` (``text[start:end] ==
   answer``), all acceptable ``answers`` and the ``paragraphs`` (indices into ``Article.paragraphs``)
   that hold the answer. Chunk labels are derived at eval time from the offsets.
 - ``qa_squad.json``: the same questions in SQuAD 2.0 format (one context per article body), for
   ``regioqa eval qa --squad``.
-- ``translations.jsonl``, ``summaries.jsonl`` and ``manifest.json`` (counts + corpus checksum).
+- ``translations.jsonl``, ``summaries.jsonl`` and ``manifest.json`` (counts + corpus checksum);
+- ``articles.jsonl``: the corpus the offsets index into, as read.
 
 Any snippet that is missing, ambiguous or lacks its answer stops the build with the source line.
 
@@ -36,6 +38,7 @@ if str(REPO) not in sys.path:
 
 from regioqa.errors import InputError  # noqa: E402
 from regioqa.io import atomic_write_json, atomic_write_text  # noqa: E402
+from regioqa.paths import GOLD_DIR  # noqa: E402
 from regioqa.types import Article  # noqa: E402
 
 PAGE_STEM = "000_925fbcf3af44d05b"
@@ -184,6 +187,7 @@ def build(articles_path: Path, out_dir: Path, source_dir: Path = SOURCE_DIR) -> 
     write_jsonl(out_dir / "translations.jsonl", tr)
     write_jsonl(out_dir / "summaries.jsonl", su)
     atomic_write_json(out_dir / "qa_squad.json", squad(qa, arts), indent=1)
+    atomic_write_text(out_dir / "articles.jsonl", articles_path.read_text(encoding="utf-8"))
     used = {q["article_id"] for q in qa} | {t["article_id"] for t in tr} | {s["article_id"] for s in su}
     manifest = {
         "corpus": (str(articles_path.relative_to(REPO)) if articles_path.is_relative_to(REPO)
@@ -205,7 +209,7 @@ def build(articles_path: Path, out_dir: Path, source_dir: Path = SOURCE_DIR) -> 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--articles", type=Path, default=REPO / "corpus" / "articles.jsonl")
-    ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--out", type=Path, default=GOLD_DIR)
     ap.add_argument("--source", type=Path, default=SOURCE_DIR)
     args = ap.parse_args(argv)
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from ..errors import RegioQAError
@@ -30,8 +31,6 @@ def main() -> None:
     except typer.Abort:
         sys.exit(130)
     except Exception as e:  # click usage errors
-        import click
-
         if isinstance(e, click.ClickException):
             e.show()
             sys.exit(e.exit_code)

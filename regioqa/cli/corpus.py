@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ..corpus import load_corpus, read_articles_jsonl, write_articles_jsonl
 from ..errors import InputError
 
 corpus_app = typer.Typer(no_args_is_help=True, help="Build and inspect the article corpus.")
@@ -24,8 +25,6 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary and problems")] = False,
 ) -> None:
     """Read SOURCES, report what was read and skipped (file:line), write one article per line."""
-    from ..corpus import load_corpus, write_articles_jsonl
-
     articles, report = load_corpus(sources, strict=strict)
     for p in report.problems:
         label = {"skip": "skipped", "warn": "warning", "note": "repaired"}[p.level]
@@ -48,8 +47,6 @@ def show(
     article_id: Annotated[str | None, typer.Option("--id", help="Print this article in full")] = None,
 ) -> None:
     """List the articles of a built corpus, or print one with its structure."""
-    from ..corpus import read_articles_jsonl
-
     articles = read_articles_jsonl(path)
     if article_id is None:
         for a in articles:

@@ -16,6 +16,11 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
+from ..evals.gold import load_gold
+from ..evals.report import compare, load_report, render_compare, render_markdown, write_report
+from ..evals.runner import Components, eval_squad, headline, read_ids, run_gold
+from ..io import atomic_write_json, atomic_write_text
+from ..reader import Reader
 from .common import ConfigOpt, SetOpt, load_config
 
 
@@ -38,10 +43,6 @@ def register(app: typer.Typer) -> None:
         sets: list[str] | None = SetOpt,
     ) -> None:
         """Run every available part on the gold set; write report.json, report.md and plots to OUT."""
-        from ..evals.gold import load_gold
-        from ..evals.report import write_report
-        from ..evals.runner import Components, headline, run_gold
-
         cfg = load_config(config, sets)
         wanted = [p.strip() for p in parts.split(",") if p.strip()] if parts else None
         if index is not None and not index.exists():
@@ -81,11 +82,6 @@ def register(app: typer.Typer) -> None:
         sets: list[str] | None = SetOpt,
     ) -> None:
         """Score the reader on a SQuAD-format file; prints F1 and EM and writes the report."""
-        from ..evals.report import render_markdown, write_report
-        from ..evals.runner import eval_squad, read_ids
-        from ..io import atomic_write_json, atomic_write_text
-        from ..reader import Reader
-
         cfg = load_config(config, sets)
         reader = Reader(reader_model, cfg.reader)
         report = eval_squad(
@@ -116,8 +112,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON")] = False,
     ) -> None:
         """What got better and worse from report A to report B."""
-        from ..evals.report import compare, load_report, render_compare
-
         diff = compare(load_report(a), load_report(b))
         typer.echo(json.dumps(diff, ensure_ascii=False, indent=1) if as_json else render_compare(diff))
 

@@ -1,6 +1,7 @@
-"""Load the gold evaluation set (``evals/gold/``) and derive retrieval labels from its offsets.
+"""Load the gold evaluation set and derive retrieval labels from its offsets.
 
-The files are built by ``evals/gold/build.py`` from hand-written sources (see ``datasheet.md``).
+The files live in ``regioqa/data/gold/`` (package data, with the corpus they index into) and are built by
+``evals/gold/build.py`` from hand-written sources (see ``evals/gold/datasheet.md``).
 Every answerable QA item carries ``article_id`` and ``start``/``end`` into that article's body;
 chunk labels are computed here at eval time, so any chunking configuration can be scored.
 
@@ -137,7 +138,7 @@ def load_summaries(gold_dir: str | Path | None = None) -> list[SummaryItem]:
 
 
 def load_gold(gold_dir: str | Path | None = None) -> Gold:
-    """Load all parts of the gold set (default ``evals/gold``)."""
+    """Load all parts of the gold set (default :data:`regioqa.paths.GOLD_DIR`, ``regioqa/data/gold``)."""
     d = Path(gold_dir or GOLD_DIR)
     man = d / "manifest.json"
     manifest = json.loads(man.read_text(encoding="utf-8")) if man.exists() else {}
