@@ -72,15 +72,15 @@ def _worker(method: str, texts: list[str], threads: int, batch_size: int, q: mp.
                       **({"batch_size": batch_size, "batch_tokens": None} if plain else {}))
     emb = Embedder(config=cfg)
     t0 = time.perf_counter()
-    emb._load()
+    emb.warm_up()
     emb.embed_passages(texts[:1])  # warm-up
     load_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     if method == "naive":
         for t in texts:
-            emb._compute([t], is_query=False)
+            emb.embed_passages([t])
     else:
-        emb._compute(list(texts), is_query=False)
+        emb.embed_passages(list(texts))
     embed_s = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     q.put({"load_s": load_s, "embed_s": embed_s, "peak_mb": peak_mb})

@@ -79,11 +79,11 @@ def synthetic_texts(n: int, seed: int = 0, words_per_text: tuple[int, int] = (15
     import jieba
 
     jieba.setLogLevel(60)
-    from regioqa.lexical import _TOKEN_RE
+    from regioqa.lexical import TOKEN_RE
 
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt")))
-    vocab = sorted({w for w in jieba.lcut(text) if _TOKEN_RE.fullmatch(w)})
+    vocab = sorted({w for w in jieba.lcut(text) if TOKEN_RE.fullmatch(w)})
     rng = np.random.default_rng(seed)
     han = np.array(sorted({c for c in text if "\u4e00" <= c <= "\u9fff"}))
     extra = ["".join(rng.choice(han, 2)) for _ in range(30_000)]

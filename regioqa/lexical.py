@@ -33,7 +33,7 @@ from .text import has_chinese as has_han  # (the name index.py imports)
 TOKEN_SCHEMES = ("bigram", "jieba", "both")
 
 # Han runs (regioqa.text.HAN_CHARS; NFKC has mapped compatibility ideographs onto them), then other words.
-_TOKEN_RE = re.compile(rf"([{HAN_CHARS}]+)|([0-9]+(?:\.[0-9]+)?|[^\W\d_{HAN_CHARS}]+)")
+TOKEN_RE = re.compile(rf"([{HAN_CHARS}]+)|([0-9]+(?:\.[0-9]+)?|[^\W\d_{HAN_CHARS}]+)")
 
 EN_STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or but is are was were be been being do does did "
@@ -74,7 +74,7 @@ def tokenize(text: str, scheme: str = "bigram", normalized: bool = False) -> lis
     if not normalized:
         text = normalize(text)
     out: list[str] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in TOKEN_RE.finditer(text):
         han, other = m.group(1), m.group(2)
         if han:
             if scheme in ("bigram", "both"):

@@ -2,7 +2,8 @@
 
 :class:`HashingEmbedder` is a deterministic, model-free embedder (hashed character bigrams and words)
 with the :class:`regioqa.types.EmbedderLike` interface; :func:`tiny_reader_dir` saves a random,
-tiny extractive-QA model that :class:`regioqa.reader.Reader` loads in a second.
+tiny extractive-QA model that :class:`regioqa.reader.Reader` loads in a second;
+:func:`build_tiny_marian` a random 1-layer Marian translation model.
 
 >>> e = HashingEmbedder(dim=32)
 >>> v = e.embed_passages(["科技创新", "科技创新", "文旅融合"])
@@ -13,6 +14,8 @@ tiny extractive-QA model that :class:`regioqa.reader.Reader` loads in a second.
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +98,55 @@ def tiny_reader_dir(root: Path, qa_head: bool = True) -> Path:
     model.save_pretrained(d)
     fast.save_pretrained(d)
     return d
+
+
+# -- tiny seq2seq models --------------------------------------------------------------------------
+
+
+TINY = {"d_model": 16, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2, "encoder_ffn_dim": 32, "decoder_ffn_dim": 32,
+        "max_position_embeddings": 256}  # a 1-layer model: random weights, real code path
+
+
+def save_random(d: Path, tok: object, model_cls: type, cfg: object) -> Path:
+    """Save ``tok`` and a seeded randomly initialised ``model_cls(cfg)`` into ``d``."""
+    import torch
+
+    tok.save_pretrained(d)  # type: ignore[attr-defined]
+    torch.manual_seed(0)
+    model_cls(cfg).save_pretrained(d)
+    return d
+
+
+def train_spm(page_path: Path, out: Path) -> Path:
+    """A SentencePiece unigram model trained on the page's lines (and some English): ``out/sp.model``."""
+    import sentencepiece as spm
+
+    lines = [ln.strip() for ln in page_path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines += ["Hello world. This is English text for a tiny model."] * 5
+    (out / "train.txt").write_text("\n".join(lines), encoding="utf-8")
+    spm.SentencePieceTrainer.train(input=str(out / "train.txt"), model_prefix=str(out / "sp"),
+                                   vocab_size=1200, model_type="unigram", character_coverage=1.0,
+                                   hard_vocab_limit=False, bos_id=-1, eos_id=1, unk_id=2, pad_id=0,
+                                   minloglevel=2, num_threads=1)
+    return out / "sp.model"
+
+
+def build_tiny_marian(page_path: Path, root: Path) -> Path:
+    """A random 1-layer Marian model with a SentencePiece vocabulary trained on the corpus."""
+    import sentencepiece as spm
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    sp_model = train_spm(page_path, root)
+    d = root / "tiny-marian"
+    d.mkdir()
+    sp = spm.SentencePieceProcessor(model_file=str(sp_model))
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    for name in ("source.spm", "target.spm"):
+        shutil.copy(sp_model, d / name)
+    (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tok = MarianTokenizer(str(d / "source.spm"), str(d / "target.spm"), str(d / "vocab.json"),
+                          pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    cfg = MarianConfig(vocab_size=len(tok), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+                       decoder_start_token_id=tok.pad_token_id, forced_eos_token_id=tok.eos_token_id, **TINY)
+    return save_random(d, tok, MarianMTModel, cfg)

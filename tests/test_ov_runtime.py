@@ -15,13 +15,13 @@ from regioqa.config import EmbedConfig, ReaderConfig
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.reader import Reader
 from regioqa.testing import READER_TEXT as TEXT
-from regioqa.testing import tiny_reader_dir as _tiny_dir
+from regioqa.testing import tiny_reader_dir
 from regioqa.types import Article, Chunk, Hit
 
 
 @pytest.fixture(scope="module")
 def tiny_qa(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_dir(tmp_path_factory.mktemp("ov-tiny"))
+    return tiny_reader_dir(tmp_path_factory.mktemp("ov-tiny"))
 
 
 def _batch(n: int = 3, length: int = 40, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -180,7 +180,7 @@ def test_cache_off_writes_nothing(tiny_qa: Path, tmp_path: Path, monkeypatch: py
 def test_unconvertible_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A model folder without a QA head fails before anything is cached (the torch loader's check)."""
     monkeypatch.setenv("REGIOQA_OV_CACHE", str(tmp_path / "cache"))
-    bare = _tiny_dir(tmp_path, qa_head=False)
+    bare = tiny_reader_dir(tmp_path, qa_head=False)
     with pytest.raises(InputError, match="no trained QA head"):
         Reader(bare, ReaderConfig(backend="openvino")).warm_up()
     assert not (tmp_path / "cache").exists()

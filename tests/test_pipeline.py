@@ -14,8 +14,7 @@ from regioqa.errors import IndexError_, InputError
 from regioqa.index import Index
 from regioqa.pipeline import RegioQA, is_english
 from regioqa.reader import Reader
-from regioqa.testing import HashingEmbedder
-from regioqa.testing import tiny_reader_dir as _tiny_dir
+from regioqa.testing import HashingEmbedder, tiny_reader_dir
 from regioqa.types import NO_TRANSLATOR, Article
 
 
@@ -50,7 +49,7 @@ def index_dir(articles: list[Article], tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_dir(tmp_path_factory.mktemp("tiny"))
+    return tiny_reader_dir(tmp_path_factory.mktemp("tiny"))
 
 
 def _cfg(tiny: Path, **reader: object) -> Config:
@@ -121,7 +120,7 @@ def test_bad_input(index_dir: Path, tiny: Path, tmp_path: Path) -> None:
         qa.ask("呼" * 31)
     with pytest.raises(IndexError_, match="index directory not found"):
         RegioQA.load(tmp_path / "missing")
-    bare = _tiny_dir(tmp_path, qa_head=False)
+    bare = tiny_reader_dir(tmp_path, qa_head=False)
     with pytest.raises(InputError, match="no trained QA head"):
         RegioQA.load(index_dir, config=_cfg(bare)).ask("呼和浩特排名第几？")
     # a question of punctuation only retrieves nothing: an abstention, not an error

@@ -12,13 +12,13 @@ from regioqa.config import ReaderConfig
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.reader import Reader, best_spans, trim_span
 from regioqa.testing import READER_TEXT as TEXT
-from regioqa.testing import tiny_reader_dir as _tiny_dir
+from regioqa.testing import tiny_reader_dir
 from regioqa.types import Article, Chunk, Hit
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_dir(tmp_path_factory.mktemp("tiny-reader"))
+    return tiny_reader_dir(tmp_path_factory.mktemp("tiny-reader"))
 
 
 @pytest.fixture()
@@ -167,7 +167,7 @@ def test_chunk_not_matching_article_is_an_error(tiny: Path, article: Article) ->
 
 
 def test_model_without_qa_head_or_missing_model(tmp_path: Path) -> None:
-    bare = _tiny_dir(tmp_path, qa_head=False)
+    bare = tiny_reader_dir(tmp_path, qa_head=False)
     with pytest.raises(InputError, match="no trained QA head"):
         Reader(bare).warm_up()
     with pytest.raises(ModelNotFoundError):
@@ -246,7 +246,7 @@ def test_tuned_settings_come_from_the_model_config(tmp_path: Path, article: Arti
     the configuration sets its own."""
     import json
 
-    d = _tiny_dir(tmp_path)
+    d = tiny_reader_dir(tmp_path)
     cfg = json.loads((d / "config.json").read_text())
     cfg["regioqa_reader"] = {"no_answer_threshold": 1e9, "rank_penalty": 3.0}
     (d / "config.json").write_text(json.dumps(cfg))

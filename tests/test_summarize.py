@@ -21,6 +21,7 @@ from regioqa.summarize import (
     summary_from_record,
     summary_record,
 )
+from regioqa.testing import build_tiny_marian
 from regioqa.types import Article
 
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -57,7 +58,7 @@ def test_seed_corpus_summaries(articles: list[Article], summarizer: Summarizer) 
     assert "Hohhot" in summarizer.run(articles[0]).title_en
 
 
-def test_lead_bias_and_budget(articles: list[Article]) -> None:
+def test_full_lead_bias_picks_the_first_sentences(articles: list[Article]) -> None:
     from regioqa.text import sentences
 
     a = articles[0]
@@ -66,8 +67,16 @@ def test_lead_bias_and_budget(articles: list[Article]) -> None:
     s = lead.run(a)
     first = [x for x in sentences(a) if len(x.text) >= 8][:2]
     assert [x.start for x in s.sentences] == [x.start for x in first]
-    tight = Summarizer(config=SummarizeConfig(max_sentences=10, max_chars=120)).run(a)
-    assert sum(len(x.zh) for x in tight.sentences) <= 120 or len(tight.sentences) == 1
+
+
+def test_character_budget_caps_the_summary(articles: list[Article]) -> None:
+    tight = Summarizer(config=SummarizeConfig(max_sentences=10, max_chars=120)).run(articles[0])
+    assert len(tight.sentences) >= 2 and sum(len(x.zh) for x in tight.sentences) <= 120
+
+
+def test_first_sentence_is_kept_even_over_the_budget(articles: list[Article]) -> None:
+    s = Summarizer(config=SummarizeConfig(max_sentences=10, max_chars=30)).run(articles[0])
+    assert len(s.sentences) == 1 and len(s.sentences[0].zh) > 30
 
 
 def test_redundancy_removed() -> None:
@@ -200,8 +209,6 @@ def test_cli_summarize_and_translate(page_path: Path, tmp_path: Path) -> None:
 @pytest.mark.model
 def test_abstractive_model_plugs_in(articles: list[Article], page_path: Path,
                                     tmp_path_factory: pytest.TempPathFactory) -> None:
-    from test_translate import build_tiny_marian
-
     d = build_tiny_marian(page_path, tmp_path_factory.mktemp("abs"))
     cfg = Config().override({"summarize.abstractive_model": str(d), "translate.max_new_tokens": 6,
                              "translate.model": "lexical"})
