@@ -386,30 +386,48 @@ def test_markdown_renders_a_squad_report(squad_file):
     assert "## qa" in md and "| b |" in md and "| a |" not in md
 
 
-@pytest.mark.model
-@pytest.mark.slow
-def test_real_retrieval_on_the_gold_set(e5_dir, tmp_path):
-    """The real embedder + index on the gold questions (reports the issue-4 numbers; sanity floor only)."""
-    rep = run_gold(["retrieval"], Components(), Config())
-    part = rep["parts"]["retrieval"]
-    assert part["status"] == "ok", part.get("reason")
-    assert part["metrics"]["hybrid"]["zh"]["recall@10"] >= 0.9
-    assert part["metrics"]["dense"]["en"]["recall@10"] >= 0.7
-    write_report(rep, tmp_path)
-    assert (tmp_path / "retrieval_recall.png").exists()
-
-
-@pytest.mark.model
-@pytest.mark.slow
-def test_real_end_to_end_qa_on_the_gold_set(e5_dir, tmp_path):
-    """Index + trained reader through RegioQA on gold questions (a floor only; numbers: eval gold)."""
+@pytest.fixture(scope="module")
+def real_gold(e5_dir):
+    """Retrieval and end-to-end QA on the whole gold set with the real models (what `eval gold` reports)."""
     from regioqa.registry import prepare
 
     prepare(["reader"], progress=False)  # rebuilds from the committed artifact; never trains
-    rep = run_gold(["qa"], Components(), Config(), limit=20)  # the full run is `regioqa eval gold`
-    part = rep["parts"]["qa"]
-    assert part["status"] == "ok", part.get("reason")
-    assert part["metrics"]["all"]["n"] == 20
-    assert part["metrics"]["zh"]["f1"] >= 30.0
-    write_report(rep, tmp_path)
-    assert (tmp_path / "qa_scores.png").exists()
+    rep = run_gold(["retrieval", "qa"], Components(), Config())
+    for name, part in rep["parts"].items():
+        assert part["status"] == "ok", (name, part.get("reason"))
+    return rep
+
+
+# Floors a little under the figures measured at 23dbd22 (README "Results"): a regression of two or three
+# questions fails. Gold: 66 answerable Chinese and 26 English questions (one English question = 3.8 points).
+RETRIEVAL_FLOORS = [  # (mode, lang, metric, floor): measured value in the comment
+    ("hybrid", "zh", "recall@1", 0.93),  # 0.970
+    ("hybrid", "zh", "mrr@10", 0.95),  # 0.985
+    ("hybrid", "en", "recall@1", 0.65),  # 0.731
+    ("hybrid", "en", "mrr@10", 0.78),  # 0.838
+    ("dense", "zh", "mrr@10", 0.85),  # 0.889
+    ("dense", "en", "mrr@10", 0.60),  # 0.672
+    ("bm25", "zh", "recall@1", 0.97),  # 1.000
+]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.parametrize(("mode", "lang", "metric", "floor"), RETRIEVAL_FLOORS,
+                         ids=["-".join(map(str, f[:3])) for f in RETRIEVAL_FLOORS])
+def test_real_retrieval_on_the_gold_set_stays_above_its_floor(real_gold, mode, lang, metric, floor):
+    assert real_gold["parts"]["retrieval"]["metrics"][mode][lang][metric] >= floor
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "floor"), [("zh", 78.0), ("en", 62.0)])  # measured F1 81.3 / 67.0
+def test_real_end_to_end_qa_on_the_gold_set_stays_above_its_floor(real_gold, lang, floor):
+    assert real_gold["parts"]["qa"]["metrics"][lang]["f1"] >= floor
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_real_gold_report_has_its_plots(real_gold, tmp_path):
+    write_report(real_gold, tmp_path)
+    assert (tmp_path / "retrieval_recall.png").exists() and (tmp_path / "qa_scores.png").exists()
