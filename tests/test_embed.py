@@ -10,6 +10,7 @@ import pytest
 from regioqa.config import EmbedConfig
 from regioqa.embed import Embedder, EmbeddingCache, _family
 from regioqa.errors import InputError
+from regioqa.types import Component
 
 TEXTS = [
     "呼和浩特市科技创新发展指数在全国288个地级及以上城市中排名第30位。",
@@ -145,3 +146,16 @@ def test_token_budget_batches_and_bf16_keep_the_vectors(e5_dir: Path) -> None:
     assert bf16.dtype == "bfloat16" and one.dtype == "float32" and bf16.fingerprint != one.fingerprint
     with pytest.raises(InputError, match="embed.dtype"):
         Embedder(e5_dir, EmbedConfig(dtype="int3"))
+
+
+def test_embedder_is_a_component_that_loads_nothing_until_asked() -> None:
+    e = Embedder(config=EmbedConfig(cache=False))
+    assert isinstance(e, Component) and e._model is None
+
+
+@pytest.mark.model
+def test_warm_up_loads_the_model_once_and_returns_the_embedder(e5_dir: Path) -> None:
+    e = Embedder(e5_dir, EmbedConfig(cache=False, backend="torch"))
+    assert e.warm_up() is e
+    model = e._model
+    assert model is not None and e.warm_up()._model is model

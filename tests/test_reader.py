@@ -13,7 +13,7 @@ from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.reader import Reader, best_spans, trim_span
 from regioqa.testing import READER_TEXT as TEXT
 from regioqa.testing import tiny_reader_dir
-from regioqa.types import Article, Chunk, Hit
+from regioqa.types import Article, Chunk, Component, Hit
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +259,11 @@ def test_tuned_settings_come_from_the_model_config(tmp_path: Path, article: Arti
                                  rank_penalty=0.0))
     assert own.rank_penalty == 0.0 and not own.run("新建实验室多少个？", hits, arts)[0].is_no_answer
     assert not tuned.predict([("新建实验室多少个？", TEXT[:100])])[0].is_no_answer  # no abstaining asked
+
+
+def test_reader_is_a_component_whose_warm_up_loads_once(tiny: Path) -> None:
+    r = _reader(tiny)
+    assert isinstance(r, Component) and r._model is None
+    assert r.warm_up() is r and r._model is not None
+    model = r._model
+    assert r.warm_up()._model is model
