@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import random
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from regioqa.config import Config  # noqa: E402
+from regioqa.io import atomic_write_json  # noqa: E402
 from regioqa.types import Article  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["load_average_end"] = round(os.getloadavg()[0], 1)
     print(f"load average at the end: {results['load_average_end']:.1f}")
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        atomic_write_json(args.out, results)
     return results
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from regioqa.io import atomic_write_json  # noqa: E402
+
 
 def percentile(xs: list[float], p: float) -> float:
     s = sorted(xs)
@@ -107,8 +109,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     res["speedup"] = round(res["batched_windows_per_s"] / res["naive_windows_per_s"], 2)  # type: ignore[operator]
     print(json.dumps(res, indent=2))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        atomic_write_json(args.json, res)
     return res
 
 

@@ -30,6 +30,19 @@ def _known(cls: type, d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in names}
 
 
+class _Record:
+    """``to_dict``/``from_dict`` for a flat dataclass (fields only; unknown keys are ignored on reading)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Any:
+        return cls(**_known(cls, d))
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A half-open character range ``[start, end)`` into an article's body text."""
@@ -85,7 +98,7 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(_Record):
     """A sentence of an article body."""
 
     article_id: str
@@ -93,16 +106,10 @@ class Sentence:
     end: int
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Sentence:
-        return cls(**_known(cls, d))
 
 
 @dataclass(frozen=True, slots=True)
-class Chunk:
+class Chunk(_Record):
     """A retrieval unit: whole sentences packed under a token budget.
 
     ``chunk_id`` is ``f"{article_id}#{index}"``.
@@ -115,16 +122,10 @@ class Chunk:
     end: int
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Chunk:
-        return cls(**_known(cls, d))
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(_Record):
     """A retrieved chunk with its score and the retriever that found it.
 
     ``retriever`` is ``"dense"``, ``"bm25"`` or ``"hybrid"``; ``scores`` keeps each
@@ -150,12 +151,9 @@ class Hit:
     def end(self) -> int:
         return self.chunk.end
 
-    def to_dict(self) -> dict[str, Any]:
-        """All fields, ``chunk`` as a dict."""
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Hit:
+        """Read :meth:`to_dict`'s record (all fields, ``chunk`` as a dict)."""
         d = _known(cls, d)
         d["chunk"] = Chunk.from_dict(d["chunk"])
         d["scores"] = dict(d.get("scores") or {})
@@ -167,7 +165,7 @@ NO_TRANSLATOR = "[no translator]"
 
 
 @dataclass(slots=True)
-class Answer:
+class Answer(_Record):
     """An extracted answer span. ``article.text[start:end] == text``.
 
     An abstention ("the articles do not answer this") is :meth:`Answer.abstain`:
@@ -198,12 +196,9 @@ class Answer:
         the reader abstains when this falls below ``reader.no_answer_threshold``."""
         return self.score - (self.no_answer_score if self.no_answer_score is not None else 0.0)
 
-    def to_dict(self) -> dict[str, Any]:
-        """All fields; ``sentence`` as a dict (or None). This is the CLI's JSON answer record."""
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """Read :meth:`to_dict`'s record: all fields, ``sentence`` a dict or None (the CLI's JSON answer)."""
         d = _known(cls, d)
         if d.get("sentence") is not None:
             d["sentence"] = Sentence.from_dict(d["sentence"])
@@ -211,7 +206,7 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
-class SummarySentence:
+class SummarySentence(_Record):
     """One English summary sentence aligned with its Chinese source sentence."""
 
     zh: str
@@ -219,14 +214,6 @@ class SummarySentence:
     start: int
     end: int
     numbers_ok: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SummarySentence:
-        return cls(str(d["zh"]), str(d["en"]), int(d["start"]), int(d["end"]),
-                   bool(d.get("numbers_ok", True)))
 
 
 @dataclass(slots=True)
