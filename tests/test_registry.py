@@ -72,16 +72,28 @@ def test_hf_cache_beats_builtin(env: Path) -> None:
     assert (r.source, r.path) == ("hf-cache", snap)
 
 
-def test_explicit(env: Path, tmp_path: Path) -> None:
+def test_explicit_directory_is_used_as_is(env: Path, tmp_path: Path) -> None:
     d = _fake_dir(tmp_path / "mine", complete=False)
     assert registry.resolve("reader", d) == registry.ResolvedModel("reader", "mine", d.resolve(), "explicit")
+
+
+def test_explicit_hub_id_resolves_from_the_local_cache(env: Path) -> None:
     snap = _fake_hf(env, "org/model")
-    assert registry.resolve("reader", "org/model").source == "hf-cache"
-    assert registry.resolve("reader", "org/model").path == snap
+    assert registry.resolve("reader", "org/model") == registry.ResolvedModel("reader", "org/model", snap,
+                                                                              "hf-cache")
+
+
+def test_explicit_name_resolves_in_the_prepared_dir(env: Path) -> None:
     _fake_dir(env / "models" / "reader-v2")
     assert registry.resolve("reader", "reader-v2").source == "prepared"
+
+
+def test_explicit_missing_path_names_the_path(env: Path, tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=r"explicit path .*nothere.*does not exist"):
         registry.resolve("reader", str(tmp_path / "nothere"))
+
+
+def test_explicit_uncached_hub_id_says_the_network_is_not_used(env: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="org/absent.*not cached"):
         registry.resolve("embedder", "org/absent")
 
