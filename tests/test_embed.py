@@ -32,18 +32,23 @@ def test_cache_roundtrip_and_fingerprint_separation(tmp_path: Path) -> None:
     assert len(EmbeddingCache(tmp_path / "c.sqlite")) == 2  # persisted
 
 
-def test_bad_settings_and_inputs() -> None:
-    with pytest.raises(InputError, match="backend"):
-        Embedder(config=EmbedConfig(backend="onnx"))
-    with pytest.raises(InputError, match="quantize"):
-        Embedder(config=EmbedConfig(quantize="int4"))
-    with pytest.raises(InputError, match="pooling"):
-        Embedder(config=EmbedConfig(pooling="max"))
-    e = Embedder(Path("/nonexistent"))
+BAD_SETTINGS = [("backend", "onnx"), ("quantize", "int4"), ("pooling", "max")]
+
+
+@pytest.mark.parametrize(("setting", "value"), BAD_SETTINGS, ids=[s for s, _ in BAD_SETTINGS])
+def test_bad_setting_is_named(setting: str, value: str) -> None:
+    with pytest.raises(InputError, match=setting):
+        Embedder(config=EmbedConfig(**{setting: value}))
+
+
+def test_a_single_string_is_not_a_list_of_texts() -> None:
     with pytest.raises(InputError, match="single string"):
-        e.embed_passages("one text")
+        Embedder(Path("/nonexistent")).embed_passages("one text")
+
+
+def test_a_non_text_item_is_named_by_position() -> None:
     with pytest.raises(InputError, match="text 1 is int"):
-        e.embed_queries(["ok", 3])  # type: ignore[list-item]
+        Embedder(Path("/nonexistent")).embed_queries(["ok", 3])  # type: ignore[list-item]
 
 
 def test_family_conventions(tmp_path: Path) -> None:
