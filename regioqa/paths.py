@@ -25,7 +25,8 @@ IN_CHECKOUT = (REPO_DIR / "pyproject.toml").is_file() and (REPO_DIR / "benchmark
 """True when regioqa runs from its source checkout (not from an installed wheel)."""
 CORPUS_DIR = REPO_DIR / "corpus" if IN_CHECKOUT else GOLD_DIR
 """The built corpus folder (``articles.jsonl``): the checkout's ``corpus/``; installed without a checkout,
-the gold set's copy of the same corpus."""
+the gold set's copy of the same corpus (the gold evaluation reads it; :func:`regioqa.evals.gold.load_articles`
+gives those articles directly)."""
 
 
 def models_dir() -> Path:

@@ -191,3 +191,7 @@ def test_missing_or_broken_gold_dir_gives_clear_errors(tmp_path):
     (tmp_path / "qa.jsonl").write_text('{"id": "x"}\n{broken\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"qa.jsonl:2"):
         G.load_qa(tmp_path)
+
+
+def test_the_shipped_articles_match_every_gold_offset(gold):
+    assert G.verify(gold, G.load_articles()) == []

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..corpus import read_articles_jsonl
 from ..errors import InputError
 from ..paths import GOLD_DIR
 from ..types import Article, Chunk
@@ -32,6 +33,7 @@ __all__ = [
     "SummaryItem",
     "Gold",
     "load_gold",
+    "load_articles",
     "load_qa",
     "load_translations",
     "load_summaries",
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 PARTS = {"qa": "qa.jsonl", "translations": "translations.jsonl", "summaries": "summaries.jsonl"}
+ARTICLES = "articles.jsonl"  # the corpus the gold offsets index into, shipped with the set
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,15 @@ def load_gold(gold_dir: str | Path | None = None) -> Gold:
     man = d / "manifest.json"
     manifest = json.loads(man.read_text(encoding="utf-8")) if man.exists() else {}
     return Gold(load_qa(d), load_translations(d), load_summaries(d), manifest, d)
+
+
+def load_articles(gold_dir: str | Path | None = None) -> dict[str, Article]:
+    """The articles the gold set was built against (``articles.jsonl`` beside it), by id.
+
+    >>> sorted(load_articles())[0]
+    '000_925fbcf3af44d05b-a1'
+    """
+    return {a.id: a for a in read_articles_jsonl(Path(gold_dir or GOLD_DIR) / ARTICLES)}
 
 
 def verify(gold: Gold, articles: dict[str, Article] | Iterable[Article]) -> list[str]:
