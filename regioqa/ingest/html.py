@@ -36,6 +36,7 @@ _META_LINE = re.compile(
     r"作者|点击数|浏览次数|阅读数)\s*[：:]"
 )
 _DATE_START = re.compile(r"^\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_SENTENCE = re.compile(r"\w\S{3,}[。！？；!?.](?:\s|$|[”」』）)])")
 _SOURCE = re.compile(r"(?:来源|稿源)\s*[：:]\s*(?:<[^>]{0,200}>\s*)*([^<>\s　|｜]{2,30})")
 
 
@@ -107,7 +108,7 @@ def read_html_page(path: Path, art_id: str, col: Collector) -> Article | None:
     text = getattr(doc, "text", None) or ""
     title = (getattr(doc, "title", None) or "").strip()
     paras, captions = clean_lines(text.split("\n"), title)
-    if not paras:
+    if not paras or not any(_SENTENCE.search(p) for p in paras):  # a menu or link list is no article
         col.add(path, None, "no main text found (navigation or an empty page?); skipped")
         return None
     body, spans = assemble(paras)
