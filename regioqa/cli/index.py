@@ -15,6 +15,7 @@ import typer
 
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from .common import ConfigOpt, SetOpt, load_config
+from .corpus import read_corpus
 from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
 
 
@@ -38,13 +39,12 @@ def register(app: typer.Typer) -> None:
         num_workers: int | None = NumWorkersOpt,
     ) -> None:
         """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT."""
-        from ..corpus import load_articles
         from ..embed import Embedder
         from ..index import Index
 
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
-        articles = load_articles(corpus)
+        articles = read_corpus(corpus)
         if ray_opts is not None:
             from functools import partial
 

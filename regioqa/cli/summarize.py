@@ -18,6 +18,7 @@ import typer
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from ..errors import InputError
 from .common import ConfigOpt, SetOpt, load_config
+from .corpus import read_corpus
 
 
 def _embedder_for(similarity: str, cfg):  # -> Embedder | None
@@ -75,7 +76,6 @@ def register(app: typer.Typer) -> None:
         md: a Markdown digest written atomically (records are kept in OUT.jsonl beside it, resumable).
         html: one self-contained page, English summary beside the Chinese article (records as for md).
         """
-        from ..corpus import load_articles
         from ..io import read_jsonl_tolerant
         from ..summarize import Summarizer, summarize_corpus, summary_from_record, write_markdown
 
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"--format must be jsonl, md or html, got {fmt!r}")
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
-        articles = load_articles(corpus)
+        articles = read_corpus(corpus)
         if not articles:
             raise InputError(f"no articles found in {', '.join(map(str, corpus))}")
         summarizer = Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)

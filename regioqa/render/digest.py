@@ -71,7 +71,7 @@ def _zh_body(article: Article, marks: list[tuple[int, int, str]]) -> str:
             if s2 >= e2:
                 continue
             pieces.append(mark_numbers(text[pos:s2], "zh"))
-            pieces.append(f'<span class="src" data-src="{key}">{mark_numbers(text[s2:e2], "zh")}</span>')
+            pieces.append(f'<span class="src" data-src="{esc(key)}">{mark_numbers(text[s2:e2], "zh")}</span>')
             pos = e2
         pieces.append(mark_numbers(text[pos:p.end], "zh"))
         out.append(f"<p>{''.join(pieces)}</p>")
