@@ -259,3 +259,38 @@ def test_answers_page(browser: Browser, tmp_path: Path) -> None:
     assert "<img src=x onerror=alert(1)>" in text and browser.js("document.images.length") == 0
     browser.screenshot(OUT / "answers.png")
     assert all(u.startswith("file:") for u in browser.requested())
+
+
+@pytest.mark.model
+def test_ask_questions_html_from_the_command_line(browser: Browser, tmp_path: Path) -> None:
+    """``regioqa ask --questions ... --html`` with the trained reader, over an index of the test pages."""
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+    from regioqa.dense import HashingEmbedder
+    from regioqa.index import Index
+
+    arts, _ = load_corpus([DATA / "html", DATA / "feeds"])
+    Index.build(arts, HashingEmbedder(), show_progress=False).save(tmp_path / "index")
+    qs = ["青山市2023年全社会研发经费投入达到多少？", "How many dairy cows does the county have?",
+          "北坡县鲜奶产量预计突破多少？"]
+    (tmp_path / "q.jsonl").write_text("".join(json.dumps({"id": f"q{i}", "question": q}, ensure_ascii=False)
+                                              + "\n" for i, q in enumerate(qs, 1)), encoding="utf-8")
+    page = tmp_path / "answers.html"
+    r = CliRunner().invoke(app, ["ask", "--questions", str(tmp_path / "q.jsonl"), "--out",
+                                 str(tmp_path / "a.jsonl"), "--index", str(tmp_path / "index"), "--translate",
+                                 "--set", "retrieve.mode=bm25", "-k", "3", "--html", str(page)])
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    browser.open(page.as_uri(), width=1000, height=760)
+    assert browser.js("document.querySelectorAll('.qa').length") == 3
+    marks = browser.js("Array.from(document.querySelectorAll('mark.ans')).map(e => e.textContent)")
+    assert marks == [a["text"] for rec in recs for a in rec["answers"] if not a["is_no_answer"]]
+    assert "86.4亿元" in marks[0]
+    text = browser.js("document.body.innerText")
+    assert "2024-03-05" in text and "青山新闻网" in text and "Answer in English: 8.64 billion yuan" in text
+    assert "lexical gloss" in text
+    declined = sum(a["is_no_answer"] for rec in recs for a in rec["answers"])
+    assert text.count("The articles do not answer this.") == declined
+    browser.screenshot(OUT / "answers-cli.png")
+    assert all(u.startswith("file:") for u in browser.requested())

@@ -65,6 +65,11 @@ def _show(answer: Any, article: Any = None) -> str:
     return "\n".join(lines)
 
 
+def _lexical(qa: Any, answers: list[dict[str, Any]]) -> bool:
+    """Whether the answers carry English renderings from a lexical (word-by-word) translator."""
+    return any(a.get("text_en") for a in answers) and bool(getattr(qa.translator, "lexical", False))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``ask`` to ``app``."""
 
@@ -106,8 +111,9 @@ def register(app: typer.Typer) -> None:
         if question is not None:
             answers = qa.ask(question, k=k, translate=translate, where=where)
             if html is not None:
-                write_answers_html(html, [{"id": "1", "question": question,
-                                           "answers": [a.to_dict() for a in answers]}], qa.index.articles)
+                rows = [a.to_dict() for a in answers]
+                write_answers_html(html, [{"id": "1", "question": question, "answers": rows}],
+                                   qa.index.articles, lexical=_lexical(qa, rows))
             if as_json:
                 typer.echo(json.dumps({"question": question, "answers": [a.to_dict() for a in answers]},
                                       ensure_ascii=False, indent=2))
@@ -133,6 +139,7 @@ def register(app: typer.Typer) -> None:
                    "already there)")
         if html is not None:
             ids = {str(r["id"]) for r in recs}
-            write_answers_html(html, [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids],
-                               qa.index.articles)
+            recs = [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids]
+            write_answers_html(html, recs, qa.index.articles,
+                               lexical=_lexical(qa, [a for r in recs for a in r.get("answers", [])]))
             typer.echo(f"wrote {html}")

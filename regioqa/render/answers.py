@@ -23,7 +23,7 @@ from typing import Any
 
 from ..io import atomic_write_text
 from ..types import NO_TRANSLATOR, Article
-from .digest import meta_line
+from .digest import LEXICAL_NOTE, meta_bits
 from .page import document, esc, mark_numbers
 
 __all__ = ["render_answers", "write_answers_html"]
@@ -61,17 +61,20 @@ def _answer(ans: dict[str, Any], articles: Mapping[str, Article]) -> str:
         f'<p class="ctx" lang="zh-Hans">{esc((ans.get("sentence") or {}).get("text", ""))}</p>')
     span = mark_numbers(ans.get("text", ""), "zh")
     return (f'<div class="answer"><p class="span" lang="zh-Hans">{span}</p>'
-            f'{"".join(en)}<p class="meta"><span lang="zh-Hans">{title}</span>'
-            f'<span>score {float(ans.get("score", 0.0)):.2f}</span></p>{meta_line(a)}{ctx}</div>')
+            f'{"".join(en)}<p class="meta"><span lang="zh-Hans">{title}</span>{"".join(meta_bits(a))}'
+            f'<span>score {float(ans.get("score", 0.0)):.2f}</span></p>{ctx}</div>')
 
 
 def render_answers(records: Iterable[dict[str, Any]], articles: Mapping[str, Article],
-                   title: str = "Answers") -> str:
-    """The whole page, one section per question in the given order."""
+                   title: str = "Answers", lexical: bool = False) -> str:
+    """The whole page, one section per question in the given order; ``lexical``: the English renderings
+    are lexical glosses (a note says so)."""
     recs = list(records)
     body = [f"<h1>{esc(title)}</h1>",
             f'<p class="lede">{len(recs)} question(s). Each answer is the exact span of a Chinese article, '
             "marked inside its sentence and paragraph; numbers are marked in blue.</p>"]
+    if lexical:
+        body.append(f'<p class="note" role="note">{LEXICAL_NOTE}</p>')
     for n, r in enumerate(recs, 1):
         answers = r.get("answers") or []
         parts = [_answer(x, articles) for x in answers]
@@ -88,6 +91,6 @@ def render_answers(records: Iterable[dict[str, Any]], articles: Mapping[str, Art
 
 
 def write_answers_html(path: str | Path, records: Iterable[dict[str, Any]], articles: Mapping[str, Article],
-                       title: str = "Answers") -> None:
+                       title: str = "Answers", lexical: bool = False) -> None:
     """Write :func:`render_answers` atomically."""
-    atomic_write_text(path, render_answers(records, articles, title))
+    atomic_write_text(path, render_answers(records, articles, title, lexical))

@@ -26,11 +26,10 @@ from ..io import atomic_write_text
 from ..types import Article, Span, Summary
 from .page import document, esc, mark_numbers
 
-__all__ = ["render_digest", "write_digest_html", "meta_line", "safe_url"]
+__all__ = ["render_digest", "write_digest_html", "meta_line", "meta_bits", "safe_url", "LEXICAL_NOTE"]
 
 LEXICAL_NOTE = ("<strong>The English on this page is a lexical gloss</strong>: dictionary words in Chinese "
-                "word order, not a fluent translation. Check it against the Chinese: hover, tap or focus "
-                "(Tab) an English sentence to highlight the Chinese sentence it comes from.")
+                "word order, not a fluent translation. Check it against the Chinese beside it.")
 HOW_TO = ("Hover, tap or focus (Tab) an English sentence to highlight the Chinese sentence it comes from; "
           "numbers are marked in blue on both sides.")
 
@@ -44,15 +43,20 @@ def safe_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
+def meta_bits(article: Article | None) -> list[str]:
+    """``<span>`` s with the article's date, source and a link to the original page."""
+    if article is None:
+        return []
+    bits = [f"<span>{esc(v)}</span>" for v in (article.date, article.source) if v]
+    url = safe_url(article.url)
+    if url:
+        bits.append(f'<span><a href="{esc(url)}" rel="noreferrer noopener">original page</a></span>')
+    return bits
+
+
 def meta_line(article: Article | None, extra: Sequence[str] = ()) -> str:
-    """``<p class="meta">`` with the article's date, source and a link to the original page."""
-    bits = []
-    if article is not None:
-        bits += [f"<span>{esc(v)}</span>" for v in (article.date, article.source) if v]
-        url = safe_url(article.url)
-        if url:
-            bits.append(f'<span><a href="{esc(url)}" rel="noreferrer noopener">original page</a></span>')
-    bits += [f"<span>{esc(x)}</span>" for x in extra if x]
+    """``<p class="meta">`` with :func:`meta_bits` and ``extra`` texts."""
+    bits = meta_bits(article) + [f"<span>{esc(x)}</span>" for x in extra if x]
     return f'<p class="meta">{"".join(bits)}</p>' if bits else ""
 
 
