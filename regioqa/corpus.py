@@ -145,18 +145,44 @@ def _expand(paths: Iterable[str | Path], col: Collector) -> list[Path]:
     return files
 
 
+class _SeenIds:
+    """The ids read so far. Table rows with generated ids (``{stem}-{row}``) are kept as one row count
+    per table file, not one entry per row, so a million-row table adds no memory."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.tables: dict[str, dict[str, int]] = {}  # stem -> {file: last generated row}, in reading order
+
+    def add(self, a: Article, file: Path, line: int | None) -> str | None:
+        """Record ``a``; the place of an earlier article with its id (then ``a`` is a duplicate), or None."""
+        if a.id in self.ids:
+            return self.ids[a.id]
+        stem, _, num = a.id.rpartition("-")
+        row = a.meta.get("table_row")
+        if num.isdigit():
+            for other, last in self.tables.get(stem, {}).items():
+                if other != str(file) and 0 < int(num) <= last:
+                    return f"{other} row {num}"
+        if row is not None and a.id == f"{file.stem}-{row}":
+            self.tables.setdefault(file.stem, {})[str(file)] = row
+        else:
+            self.ids[a.id] = f"{file}:{line}" if line else str(file)
+        return None
+
+
 def iter_corpus(paths: Iterable[str | Path], report: LoadReport | None = None, strict: bool = False,
                 columns: Columns | None = None, progress: bool = False) -> Iterator[Article]:
     """Stream the articles of files and folders; problems and per-file counts go into ``report``.
 
     Duplicate ids: the first article wins, later ones are skipped and reported with both places (the
-    ids seen so far are the only thing kept in memory). ``progress`` shows a tqdm bar over files.
+    ids seen so far are the only thing kept in memory, and not even them for table rows without an id
+    column). ``progress`` shows a tqdm bar over files.
     """
     col = Collector(strict)
     if report is not None:
         col.report = report
     columns = columns or Columns()
-    seen: dict[str, str] = {}
+    seen = _SeenIds()
     files = _expand(paths, col)
     if progress:
         from tqdm import tqdm
@@ -165,10 +191,10 @@ def iter_corpus(paths: Iterable[str | Path], report: LoadReport | None = None, s
     for f in files:
         kept = 0
         for a, line in _load_file(f, col, columns):
-            if a.id in seen:
-                col.add(f, line, f"duplicate id {a.id!r} (first at {seen[a.id]}); skipped")
+            first = seen.add(a, f, line)
+            if first is not None:
+                col.add(f, line, f"duplicate id {a.id!r} (first at {first}); skipped")
                 continue
-            seen[a.id] = f"{f}:{line}" if line else str(f)
             kept += 1
             yield a
         col.report.files[str(f)] = kept

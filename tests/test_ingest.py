@@ -105,8 +105,8 @@ def test_parquet_with_named_columns(tmp_path: Path) -> None:
     pq.write_table(t, tmp_path / "news.parquet")
     cols = Columns.parse(["title=headline", "text=content", "date=published", "source=site"])
     arts, report = load_corpus([tmp_path / "news.parquet"], columns=cols)
-    assert [(a.id, a.title, a.date, a.source, a.meta.get("extra")) for a in arts] == [
-        ("news-1", "甲", "2024-01-02", "甲报", 1), ("news-3", "丙", None, "丙报", 3)]
+    assert [(a.id, a.title, a.date, a.source, a.meta.get("extra"), a.meta["table_row"]) for a in arts] == [
+        ("news-1", "甲", "2024-01-02", "甲报", 1, 1), ("news-3", "丙", None, "丙报", 3, 3)]
     assert len(arts[1].paragraphs) == 2
     assert [str(p) for p in report.skipped] == [f"{tmp_path / 'news.parquet'}: row 2: missing 'content' "
                                                 "(the text column)"]
@@ -130,3 +130,20 @@ def test_csv_and_jsonl_columns_and_the_rest_goes_on(tmp_path: Path) -> None:
     assert [(a.id, a.date) for a in arts] == [("a-1", None), ("c-1", "2024-05-06")]
     with pytest.raises(InputError, match="FIELD=COLUMN"):
         Columns.parse(["body"])
+
+
+def test_duplicate_ids_across_tables_and_records(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "news.csv").write_text("text\n一。\n二。\n", encoding="utf-8")
+    (tmp_path / "b" / "news.csv").write_text("text\n三。\n四。\n五。\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text('{"id": "news-2", "title": "", "text": "六。"}\n'
+                                      '{"id": "news-9", "title": "", "text": "七。"}\n', encoding="utf-8")
+    arts, report = load_corpus([tmp_path / "a", tmp_path / "b", tmp_path / "c.jsonl"])
+    assert [(a.id, a.text) for a in arts] == [("news-1", "一。"), ("news-2", "二。"), ("news-3", "五。"),
+                                              ("news-9", "七。")]
+    a_csv = tmp_path / "a" / "news.csv"
+    assert [p.message for p in report.skipped] == [
+        f"duplicate id 'news-1' (first at {a_csv} row 1); skipped",
+        f"duplicate id 'news-2' (first at {a_csv} row 2); skipped",
+        f"duplicate id 'news-2' (first at {a_csv} row 2); skipped"]

@@ -1,5 +1,5 @@
-"""Article tables: Parquet and CSV files streamed through ``datasets`` (never loaded whole), with the
-column names of your archive (:class:`Columns`).
+"""Article tables: Parquet (pyarrow, a batch at a time) and CSV (``datasets`` streaming) files, never
+loaded whole, with the column names of your archive (:class:`Columns`).
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -27,7 +27,6 @@ from .records import article_from_record
 __all__ = ["Columns", "read_table", "TABLE_SUFFIXES"]
 
 TABLE_SUFFIXES = (".parquet", ".csv")
-_BUILDERS = {".parquet": "parquet", ".csv": "csv"}
 
 
 @dataclass(frozen=True)
@@ -73,14 +72,9 @@ def read_table(path: Path, col: Collector, columns: Columns | None = None) -> It
     A file without the text column is reported once and skipped; a row without text is reported
     with its number (rows count from 1, the header not counted).
     """
-    from datasets import load_dataset
-    from datasets.utils.logging import disable_progress_bar
-
     columns = columns or Columns()
-    disable_progress_bar()
     try:
-        ds = load_dataset(_BUILDERS[path.suffix], data_files=str(path), split="train", streaming=True)
-        rows = iter(ds)
+        rows = _rows(path)
         first = next(rows, None)
     except Exception as e:  # pyarrow/pandas errors: the file is not a readable table
         col.add(path, None, f"not a readable {path.suffix[1:]} table ({type(e).__name__}: "
@@ -102,11 +96,32 @@ def read_table(path: Path, col: Collector, columns: Columns | None = None) -> It
             continue
         rec = columns.rename(row)
         rec = {k: v for k, v in rec.items() if v is not None or k == "text"}
+        rec["table_row"] = row_no  # -> meta["table_row"]: where the article came from
         if "title" in rec and not isinstance(rec["title"], str):
             rec["title"] = str(rec["title"])
         art = article_from_record(rec, f"{path.stem}-{row_no}", path, None, _RowCollector(col, row_no))
         if art is not None:
             yield art
+
+
+def _rows(path: Path, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """The rows of a table as dicts, a batch at a time.
+
+    Parquet is read with pyarrow's ``ParquetFile.iter_batches``: ``datasets``' streaming Parquet reader
+    holds a growing share of a large file in Arrow memory (about 300 MB after 90,000 of 800,000 rows,
+    measured with datasets 5.2; iter_batches stays at 35 MB). CSV streams through ``datasets``.
+    """
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        for b in pq.ParquetFile(path).iter_batches(batch_size=batch):
+            yield from b.to_pylist()
+        return
+    from datasets import load_dataset
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()
+    yield from load_dataset("csv", data_files=str(path), split="train", streaming=True)
 
 
 def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
