@@ -147,3 +147,12 @@ def test_duplicate_ids_across_tables_and_records(tmp_path: Path) -> None:
         f"duplicate id 'news-1' (first at {a_csv} row 1); skipped",
         f"duplicate id 'news-2' (first at {a_csv} row 2); skipped",
         f"duplicate id 'news-2' (first at {a_csv} row 2); skipped"]
+
+
+def test_gbk_feed_and_declared_xml_encoding(tmp_path: Path) -> None:
+    rss = (DATA / "feeds" / "news.rss").read_text(encoding="utf-8")
+    rss = rss.replace('encoding="UTF-8"', 'encoding="GBK"')
+    (tmp_path / "gbk.rss").write_bytes(rss.encode("gbk"))
+    arts, report = load_corpus([tmp_path])
+    assert [a.title for a in arts] == ["草原市乳业产值突破百亿元", "全市中小学将增设劳动课"]
+    assert len(report.skipped) == 1

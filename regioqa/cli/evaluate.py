@@ -37,7 +37,8 @@ def register(app: typer.Typer) -> None:
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
     ) -> None:
-        """Run every available part on the gold set; write report.json, report.md and plots to OUT."""
+        """Run every available part on the gold set; write report.json, report.md, plots and report.html
+        (plots embedded) to OUT."""
         from ..evals.gold import load_gold
         from ..evals.report import write_report
         from ..evals.runner import Components, headline, run_gold

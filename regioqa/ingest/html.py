@@ -29,7 +29,8 @@ __all__ = ["read_html_page", "decode_page", "clean_lines", "HTML_SUFFIXES"]
 
 HTML_SUFFIXES = (".html", ".htm")
 
-_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+_CHARSET = re.compile(  # <meta charset=...>, <meta http-equiv ... charset=...>, <?xml ... encoding=...?>
+    rb"""(?:<meta[^>]{0,200}?charset|<\?xml[^>]{0,100}?encoding)\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 _GB = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb18030", "cp936", "euc-cn"}
 _META_LINE = re.compile(
     r"^[（(【\[]?\s*(?:责任编辑|本文编辑|编辑|审核|审校|校对|监制|签发|发布时间|发布日期|时间|日期|来源|稿源|"
