@@ -5,9 +5,9 @@ RSS, ``<content>`` in Atom), or a ``description``/``summary`` of at least ``min_
 An entry with only a link or a teaser is reported (file and entry number) and left out: following
 the link would need the network. The feed's title is each article's ``source``.
 
->>> from pathlib import Path
+>>> from regioqa.paths import REPO_DIR
 >>> col = Collector(strict=False)
->>> arts = list(read_feed(Path("tests/data/feeds/news.rss"), col))
+>>> arts = list(read_feed(REPO_DIR / "tests/data/feeds/news.rss", col))
 >>> [(a.id, a.date, a.source) for a in arts][:1]
 [('news-1', '2024-05-06', '草原晚报')]
 >>> [p.message for p in col.report.skipped]

@@ -6,9 +6,9 @@ blocks and footers. Of the paragraphs it keeps, these stay out of the body: the 
 info lines (``发布时间：… 来源：…``), editor lines (``（责任编辑：刘芳）``, ``编辑：… 审核：…``) and photo
 captions (``… 张三摄``, ``… 供图``: kept in ``Article.captions``).
 
->>> from pathlib import Path
+>>> from regioqa.paths import REPO_DIR
 >>> col = Collector(strict=False)
->>> a = read_html_page(Path("tests/data/html/article.html"), "article", col)
+>>> a = read_html_page(REPO_DIR / "tests/data/html/article.html", "article", col)
 >>> a.title, a.date, a.source, a.url
 ('青山市科技创新指数升至全国第28位', '2024-03-05', '青山新闻网', 'https://news.qingshan.example/2024/03/05/keji.html')
 >>> "责任编辑" in a.text, len(a.paragraphs)
