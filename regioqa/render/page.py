@@ -8,6 +8,8 @@ offline looks the same as online and never calls home.
 '&lt;script&gt;alert(1)&lt;/script&gt;\\\\x1b[31m'
 >>> mark_numbers("增长12.5%，达86.4亿元", "zh")
 '增长<span class="num">12.5%</span>，达<span class="num">86.4亿元</span>'
+>>> mark_numbers("the first rise, up 12.5%, to 8.64 billion", "en")
+'the first rise, up <span class="num">12.5%</span>, to <span class="num">8.64 billion</span>'
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def mark_numbers(text: str, lang: str) -> str:
     pos = 0
     for m in found:
         end = m.start + len(m.text.rstrip(",.;:"))
+        end += text[end:end + 1] in ("%", "％")  # "12.5%": the English side leaves the sign out
         if m.start < pos or end <= m.start:
             continue
         out += [esc(text[pos:m.start]), f'<span class="num">{esc(text[m.start:end])}</span>']
