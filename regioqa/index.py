@@ -49,6 +49,7 @@ import numpy as np
 from .config import Config
 from .dense import DenseIndex
 from .errors import IndexError_, InputError, RegioQAError
+from .filters import ArticleFilter
 from .lexical import LexicalIndex, expand_english, has_han, tokenize
 from .types import Article, Chunk, Hit
 
@@ -490,9 +491,11 @@ class Index:
         return self._embedder
 
     # ------------------------------------------------------------------ search
-    def search(self, query: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               where: ArticleFilter | None = None) -> list[Hit]:
         """Top ``k`` chunks for ``query`` (``k`` defaults to ``retrieve.top_k``, is capped at the number
-        of chunks; ``mode``: "dense", "bm25" or "hybrid", default ``retrieve.mode``).
+        of chunks; ``mode``: "dense", "bm25" or "hybrid", default ``retrieve.mode``; ``where``: only
+        chunks of the articles that pass this filter, all chunks ranked).
 
         An empty query or ``k <= 0`` raises :class:`InputError`; a query with no letters, digits or
         ideographs (only punctuation) returns ``[]``, and so does BM25 when no query term is indexed.
@@ -513,6 +516,7 @@ class Index:
             return []
         k = min(int(k), len(self.chunks))
         depth = max(k, rc.candidates) if (mode == "hybrid" or self.reranker) else k
+        depth = len(self.chunks) if where else depth
         runs: dict[str, list[tuple[int, float]]] = {}
         weights: dict[str, float] = {}
         if mode in ("dense", "hybrid"):
@@ -526,6 +530,7 @@ class Index:
             fused = rrf(runs, weights, rc.rrf_k)
         else:
             fused = runs[mode]
+        fused = where.keep(fused, self.chunks, self.articles) if where else fused
         per = {name: {i: (rank, s) for rank, (i, s) in enumerate(run, 1)} for name, run in runs.items()}
         hits = []
         for rank, (i, score) in enumerate(fused[:depth], 1):

@@ -22,6 +22,7 @@ from typing import Any
 
 from .config import Config
 from .errors import IndexError_, InputError, RegioQAError
+from .filters import ArticleFilter
 from .reader import Reader
 from .text import has_chinese
 from .types import NO_TRANSLATOR, Answer
@@ -134,15 +135,17 @@ class RegioQA:
         return next((c for c in candidates if len(c) <= limit and self.reader.question_fits(c)), question)
 
     # ------------------------------------------------------------------ asking
-    def ask(self, question: str, k: int | None = None, translate: bool | None = None) -> list[Answer]:
-        """Answer ``question`` from the top ``k`` retrieved chunks (default ``retrieve.top_k``).
+    def ask(self, question: str, k: int | None = None, translate: bool | None = None,
+            where: ArticleFilter | None = None) -> list[Answer]:
+        """Answer ``question`` from the top ``k`` retrieved chunks (default ``retrieve.top_k``) of the
+        articles that pass ``where`` (all when None).
 
         ``translate``: None -> only for English questions. Raises InputError for an empty or
         over-long question (limit: ``reader.max_question_chars``).
         """
         q = self.reader.check_question(question)
         t0 = time.perf_counter()
-        hits = self.index.search(q, k=k or self.config.retrieve.top_k)
+        hits = self.index.search(q, k=k or self.config.retrieve.top_k, **({"where": where} if where else {}))
         t1 = time.perf_counter()
         answers = self.reader.run(self.reader_question(q), hits, self.index.articles)
         t2 = time.perf_counter()

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regioqa.corpus import (
+    SUFFIXES,
     CorpusWarning,
     load_articles,
     load_corpus,
@@ -169,7 +170,7 @@ def test_txt_folder(tmp_path: Path) -> None:
     assert [(a.id, a.title, a.text) for a in arts] == [
         ("a", "First title", "Line one.\nLine two."), ("b", "第二篇标题", "第一段。\n第二段还是第二段。")]
     assert [str(p) for p in report.skipped] == [f"{tmp_path / 'notes.md'}: not a corpus file "
-                                                "(expected .txt, .jsonl); skipped"]
+                                                f"(expected {', '.join(SUFFIXES)}); skipped"]
     assert report.n_articles == 2
 
 
@@ -228,9 +229,9 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 def test_bad_paths(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_corpus([tmp_path / "missing"])
-    (tmp_path / "x.csv").write_text("a", encoding="utf-8")
-    with pytest.raises(InputError, match="unsupported file type '.csv'"):
-        load_corpus([tmp_path / "x.csv"])
+    (tmp_path / "x.doc").write_text("a", encoding="utf-8")
+    with pytest.raises(InputError, match="unsupported file type '.doc'"):
+        load_corpus([tmp_path / "x.doc"])
     with pytest.raises(InputError, match="not found"):
         read_articles_jsonl(tmp_path / "nope.jsonl")
 
@@ -274,9 +275,9 @@ def test_txt_markdown_sections(tmp_path: Path) -> None:
 
 
 def test_byline_without_body_is_reported() -> None:
-    from regioqa.corpus import _Collector
+    from regioqa.ingest.common import Collector
 
-    col = _Collector(strict=False)
+    col = Collector(strict=False)
     page = _page("## 空文章", "◎本报记者 甲", "## 正常文章", "◎本报记者 乙", "正文。")
     arts = parse_page_dump(page, "e", "e.txt", col)
     assert [a.id for a in arts] == ["e-a2"]
@@ -291,9 +292,9 @@ BLOCKS = st.sampled_from(["## 标题甲", "## 区域专栏", "◎本报记者 �
 @given(st.lists(BLOCKS, max_size=25), st.sampled_from(["\n\n", "\n"]))
 @settings(max_examples=200, deadline=None)
 def test_page_dump_parser_invariants(blocks: list[str], sep: str) -> None:
-    from regioqa.corpus import _Collector
+    from regioqa.ingest.common import Collector
 
-    col = _Collector(strict=False)
+    col = Collector(strict=False)
     arts = parse_page_dump(sep.join(blocks), "h", "h.txt", col)
     ids = [a.id for a in arts]
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"h-a\d+", i) for i in ids)

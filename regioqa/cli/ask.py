@@ -18,7 +18,9 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
+from ..render.answers import write_answers_html
 from .common import ConfigOpt, SetOpt, load_config
+from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
@@ -46,14 +48,14 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _show(answer: Any) -> str:
+def _show(answer: Any, article: Any = None) -> str:
     if answer.is_no_answer:
         if answer.no_answer_score is None:
             return "(no answer in the articles: nothing to read)"
         return (f"(no answer in the articles; best span score {answer.score:.2f}, no-answer score "
                 f"{answer.no_answer_score:.2f}, margin {answer.margin:.2f} below reader.no_answer_threshold)")
-    lines = [f"{answer.text}    [score {answer.score:.2f}; {answer.article_title or answer.article_id} "
-             f"@{answer.start}-{answer.end}]"]
+    lines = [f"{answer.text}    [score {answer.score:.2f}; {answer.article_title or answer.article_id}"
+             f"{dated(article)} @{answer.start}-{answer.end}]"]
     if answer.text_en is not None:
         lines.append(f"  en: {answer.text_en}")
     if answer.sentence is not None:
@@ -61,6 +63,11 @@ def _show(answer: Any) -> str:
     if answer.sentence_en is not None:
         lines.append(f"  sentence (en): {answer.sentence_en}")
     return "\n".join(lines)
+
+
+def _lexical(qa: Any, answers: list[dict[str, Any]]) -> bool:
+    """Whether the answers carry English renderings from a lexical (word-by-word) translator."""
+    return any(a.get("text_en") for a in answers) and bool(getattr(qa.translator, "lexical", False))
 
 
 def register(app: typer.Typer) -> None:
@@ -79,6 +86,11 @@ def register(app: typer.Typer) -> None:
                        ] = None,
         translate: Annotated[bool | None, typer.Option(
             "--translate/--no-translate", help="English renderings (default: for English questions)")] = None,
+        since: str | None = SinceOpt,
+        until: str | None = UntilOpt,
+        source: list[str] | None = SourceOpt,
+        html: Annotated[Path | None, typer.Option("--html", help="Also write the answers as one HTML page")
+                        ] = None,
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
     ) -> None:
@@ -93,15 +105,20 @@ def register(app: typer.Typer) -> None:
             raise InputError("--questions needs --out answers.jsonl")
         if k is not None and k <= 0:
             raise InputError(f"-k must be a positive integer, got {k}")
+        where = article_filter(since, until, source)
         cfg = load_config(config, sets)
         qa = RegioQA.load(index, config=cfg)
         if question is not None:
-            answers = qa.ask(question, k=k, translate=translate)
+            answers = qa.ask(question, k=k, translate=translate, where=where)
+            if html is not None:
+                rows = [a.to_dict() for a in answers]
+                write_answers_html(html, [{"id": "1", "question": question, "answers": rows}],
+                                   qa.index.articles, lexical=_lexical(qa, rows))
             if as_json:
                 typer.echo(json.dumps({"question": question, "answers": [a.to_dict() for a in answers]},
                                       ensure_ascii=False, indent=2))
             else:
-                typer.echo("\n".join(_show(a) for a in answers))
+                typer.echo("\n".join(_show(a, qa.index.articles.get(a.article_id)) for a in answers))
             return
         assert questions is not None and out is not None
         recs = read_questions(questions)
@@ -114,9 +131,15 @@ def register(app: typer.Typer) -> None:
         with JsonlAppender(out) as w:
             for r in tqdm(todo, desc="ask", unit="q", disable=not todo):
                 try:
-                    answers = qa.ask(r["question"], k=k, translate=translate)
+                    answers = qa.ask(r["question"], k=k, translate=translate, where=where)
                     w.write({**r, "answers": [a.to_dict() for a in answers]})
                 except InputError as e:  # one bad question does not stop the batch
                     w.write({**r, "answers": [], "error": str(e)})
         typer.echo(f"wrote {out} ({len(todo)} answered, {len(done & {str(r['id']) for r in recs})} "
                    "already there)")
+        if html is not None:
+            ids = {str(r["id"]) for r in recs}
+            recs = [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids]
+            write_answers_html(html, recs, qa.index.articles,
+                               lexical=_lexical(qa, [a for r in recs for a in r.get("answers", [])]))
+            typer.echo(f"wrote {html}")

@@ -42,7 +42,8 @@ def register(app: typer.Typer) -> None:
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
     ) -> None:
-        """Run every available part on the gold set; write report.json, report.md and plots to OUT."""
+        """Run every available part on the gold set; write report.json, report.md, plots and report.html
+        (plots embedded) to OUT."""
         cfg = load_config(config, sets)
         wanted = [p.strip() for p in parts.split(",") if p.strip()] if parts else None
         if index is not None and not index.exists():

@@ -15,6 +15,8 @@ import typer
 
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from .common import ConfigOpt, SetOpt, load_config
+from .corpus import read_corpus
+from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
 
 
 def register(app: typer.Typer) -> None:
@@ -37,13 +39,12 @@ def register(app: typer.Typer) -> None:
         num_workers: int | None = NumWorkersOpt,
     ) -> None:
         """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT."""
-        from ..corpus import load_articles
         from ..embed import Embedder
         from ..index import Index
 
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
-        articles = load_articles(corpus)
+        articles = read_corpus(corpus)
         if ray_opts is not None:
             from functools import partial
 
@@ -78,6 +79,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--mode", "-m", help="dense, bm25 or hybrid (default: config)")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON")] = False,
+        since: str | None = SinceOpt,
+        until: str | None = UntilOpt,
+        source: list[str] | None = SourceOpt,
         verify: Annotated[
             bool,
             typer.Option("--verify/--no-verify", help="Check every file's sha256 (sizes are always checked)"),
@@ -90,7 +94,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(config, sets)
         idx = Index.load(index, config=cfg, verify=verify)
-        hits = idx.search(query, k=k, mode=mode)
+        hits = idx.search(query, k=k, mode=mode, where=article_filter(since, until, source))
         if as_json:
             rows = [
                 {
@@ -100,6 +104,7 @@ def register(app: typer.Typer) -> None:
                     "scores": h.scores,
                     "article_id": h.article_id,
                     "article_title": h.article_title,
+                    **{f: getattr(idx.articles.get(h.article_id), f, None) for f in ("date", "source")},
                     "chunk_id": h.chunk.chunk_id,
                     "start": h.start,
                     "end": h.end,
@@ -115,6 +120,7 @@ def register(app: typer.Typer) -> None:
             snippet = h.chunk.text.replace("\n", " ")
             snippet = snippet[:120] + ("…" if len(snippet) > 120 else "")
             typer.echo(
-                f"{h.rank}. [{h.score:.4f}] {h.article_title} ({h.chunk.chunk_id} {h.start}-{h.end})\n"
+                f"{h.rank}. [{h.score:.4f}] {h.article_title}{dated(idx.articles.get(h.article_id))} "
+                f"({h.chunk.chunk_id} {h.start}-{h.end})\n"
                 f"   {snippet}"
             )

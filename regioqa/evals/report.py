@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import atomic_open, atomic_write_json, atomic_write_text, read_json
+from ..render.report import render_report_html
 
 __all__ = [
     "write_report",
@@ -314,14 +315,18 @@ def make_plots(report: dict[str, Any], out_dir: str | Path) -> list[str]:
 
 
 def write_report(report: dict[str, Any], out_dir: str | Path, plots: bool = True) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and the plots into ``out_dir``, each file atomically."""
+    """Write ``report.json``, ``report.md``, the plots and ``report.html`` (plots embedded) into
+    ``out_dir``, each file atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = make_plots(report, out) if plots else []
     report = {**report, "plots": names}
     atomic_write_json(out / "report.json", report)
     atomic_write_text(out / "report.md", render_markdown(report, names))
-    return {"json": out / "report.json", "md": out / "report.md", **{n: out / n for n in names}}
+    pngs = {n: (out / n).read_bytes() for n in names}
+    atomic_write_text(out / "report.html", render_report_html(report, flatten_metrics(report), pngs))
+    return {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html",
+            **{n: out / n for n in names}}
 
 
 # ------------------------------------------------------------------------------------------- compare
