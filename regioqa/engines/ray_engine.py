@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, RegioQAError
+from ..offline import ENV as OFFLINE_ENV
 from ..types import Article, Chunk
 
 INSTALL_HINT = "pip install 'regioqa[ray]'"
@@ -103,10 +104,13 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
     options = options or RayOptions()
     ray = import_ray()
     started = False
+    # workers run offline too (no usage statistics, no hub): see regioqa/offline.py
+    runtime_env = {"env_vars": dict(OFFLINE_ENV)}
     if not ray.is_initialized():
         if options.address:
             try:
-                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
+                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING,
+                         runtime_env=runtime_env)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 hint = ("" if os.environ.get("RAY_AUTH_MODE") else
                         " (a cluster with token authentication needs RAY_AUTH_MODE=token and its token)")
@@ -116,7 +120,7 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
             # "local": a new instance even where another cluster runs (or left its address file behind);
             # workers get the driver's sys.path from Ray, so a source checkout works as an install does
             ray.init(address="local", num_cpus=max(2, options.num_workers), include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING)
+                     log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
         started = True
     try:
         yield ray
