@@ -137,11 +137,12 @@ class Resume:
     retry: set[str] = field(default_factory=set)
 
 
-def resume_jsonl(path: str | os.PathLike[str], key: str = "id",
+def resume_jsonl(path: str | os.PathLike[str], wanted: Iterable[str] | None = None, key: str = "id",
                  failed: Callable[[dict[str, Any]], bool] = lambda r: bool(r.get("error"))) -> Resume:
-    """Prepare the JSONL output ``path`` for a rerun: its error records (``failed``) are removed (the
-    file is rewritten atomically, a partial last line dropped) so that the rerun writes each id again,
-    exactly once; returns the ids done and the ids to retry.
+    """Prepare the JSONL output ``path`` for a rerun: its error records (``failed``) for the ids in
+    ``wanted`` (default: all) are removed (the file is rewritten atomically, a partial last line
+    dropped) so that the rerun writes each of them again, exactly once; returns the ids done and the
+    ids to retry. The one place where reruns of summarize (local and Ray) and ask --questions resume.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.jsonl"
@@ -150,9 +151,14 @@ def resume_jsonl(path: str | os.PathLike[str], key: str = "id",
     (['1'], ['2'], '{"id": 1}\\n')
     """
     recs = read_jsonl_tolerant(path)
-    good = [r for r in recs if not failed(r)]
-    res = Resume({str(r[key]) for r in good if key in r})
-    res.retry = {str(r[key]) for r in recs if failed(r) and key in r} - res.done
+    want = None if wanted is None else {str(w) for w in wanted}
+
+    def dropped(r: dict[str, Any]) -> bool:
+        return failed(r) and (want is None or str(r.get(key)) in want)
+
+    good = [r for r in recs if not dropped(r)]
+    res = Resume({str(r[key]) for r in good if key in r and not failed(r)})
+    res.retry = {str(r[key]) for r in recs if dropped(r) and key in r} - res.done
     if len(good) != len(recs):
         with atomic_open(path) as f:
             f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in good)
@@ -168,9 +174,9 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def file_signature(path: Path, full: bool = False) -> str:
+def file_signature(path: Path, full: bool = False, samples: int = 0) -> str:
     """Cheap content signature: size + sha256 of the whole file (small, or ``full``) or of its first and
-    last MiB."""
+    last MiB and ``samples`` 64 KiB blocks spread evenly between them."""
     size = path.stat().st_size
     h = hashlib.sha256(str(size).encode())
     with path.open("rb") as fh:
@@ -178,6 +184,9 @@ def file_signature(path: Path, full: bool = False) -> str:
             h.update(fh.read())
         else:
             h.update(fh.read(1 << 20))
+            for i in range(1, samples + 1):
+                fh.seek((1 << 20) + (size - (2 << 20)) * i // (samples + 1))
+                h.update(fh.read(1 << 16))
             fh.seek(size - (1 << 20))
             h.update(fh.read(1 << 20))
     return h.hexdigest()
@@ -287,10 +296,11 @@ def _umask_modes(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(out: str | os.PathLike[str], replace: bool = True) -> Iterator[Path]:
+def atomic_dir(out: str | os.PathLike[str], replace: bool = True,
+               marker: str = COMPLETE_MARKER) -> Iterator[Path]:
     """Yield a temporary sibling folder of ``out`` to build in; on success it replaces ``out`` (with
     ``replace=False`` an ``out`` that appeared meanwhile is kept and the new one dropped), on any error
-    it is removed. Write the ``complete`` marker (:func:`write_marker`) last, inside the block.
+    it is removed. Write the ``marker`` file (:func:`write_marker`) last, inside the block.
     Temporary folders of killed runs are removed first; modes follow the umask.
 
     >>> import tempfile, pathlib
@@ -302,7 +312,7 @@ def atomic_dir(out: str | os.PathLike[str], replace: bool = True) -> Iterator[Pa
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    recover_dir(out)
+    recover_dir(out, marker)
     remove_stale_temps(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:

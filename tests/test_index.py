@@ -323,7 +323,7 @@ def test_crash_mid_save_keeps_previous_index(
     with pytest.raises(OSError, match="simulated"):
         other.save(d)
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]  # the lock file stays
     again = Index.load(d, HashingEmbedder())
     assert len(again.articles) == 3
     assert [h.chunk.chunk_id for h in again.search("甘肃", k=3)] == before
@@ -341,7 +341,7 @@ def test_replacing_an_index(index: Index, articles: list[Article], tmp_path: Pat
     d = index.save(tmp_path / "idx")
     Index.build(articles[:1], HashingEmbedder(), show_progress=False).save(d)
     assert len(Index.load(d, HashingEmbedder()).articles) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]  # the lock file stays
 
 
 def test_build_bad_input() -> None:
