@@ -156,7 +156,8 @@ def test_cli_ask_single_and_batch_with_resume(index_dir: Path, tiny: Path, tmp_p
                               *sets])  # the failed one is asked again (and fails again)
     assert res.exit_code == 1 and "0 answered, 0 declined" in res.stdout and "1 failed" in res.stdout
     assert "1 already there, 1 retried" in res.stdout
-    assert sorted(str(json.loads(x)["id"]) for x in out.read_text(encoding="utf-8").splitlines()) == ["7", "a"]
+    ids = sorted(str(json.loads(x)["id"]) for x in out.read_text(encoding="utf-8").splitlines())
+    assert ids == ["7", "a"]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "question": "x"}\n{oops\n', encoding="utf-8")
     res = runner.invoke(app, ["ask", "--questions", str(bad), "--index", str(index_dir), "--out", str(out)])
