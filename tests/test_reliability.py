@@ -264,7 +264,7 @@ def test_ask_batch_killed_then_rerun_answers_each_once(tmp_path: Path) -> None:
     assert r.wait(timeout=600) == 0, r.communicate()[1][-1500:]
     qs = tmp_path / "q.jsonl"
     base = ["呼和浩特科技创新发展指数排名第几？", "国家乳业技术创新中心吸纳了多少家成员单位？"]
-    lines = [{"id": i, "question": base[i % 2]} for i in range(40)] + [{"id": "long", "question": "长" * 300}]
+    lines = [{"id": i, "question": base[i % 2]} for i in range(16)] + [{"id": "long", "question": "长" * 300}]
     qs.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     out = tmp_path / "a.jsonl"
     argv = ["ask", "--questions", str(qs), "--index", str(idx), "--out", str(out)]
@@ -314,8 +314,9 @@ def test_index_build_killed_keeps_previous_index_and_cleans_up(tmp_path: Path) -
     again = Index.load(idx)
     assert [h.chunk.chunk_id for h in again.search("呼和浩特", k=3, mode="bm25")] == \
         [h.chunk.chunk_id for h in hits]
-    # killed at a random moment of the work
-    _kill_when(_spawn([*build, "--full"]), lambda: True)
+    # killed at some moment of the work (loading, chunking or embedding)
+    t0 = time.monotonic()
+    _kill_when(_spawn([*build, "--full"]), lambda: time.monotonic() - t0 > 2)
     # the next successful run removes what the killed ones left, and reuses the vectors
     r = _spawn(build)
     so, err = r.communicate(timeout=600)
@@ -324,3 +325,34 @@ def test_index_build_killed_keeps_previous_index_and_cleans_up(tmp_path: Path) -
     assert not list(tmp_path.glob(".idx.tmp-*")) and not list(tmp_path.glob(".idx.old-*"))
     assert "0 embedded" in so
     np.testing.assert_array_equal(Index.load(idx).dense.vectors, again.dense.vectors)
+
+
+# ------------------------------------------------------------------------------------ output hygiene
+def test_output_hygiene(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terminal control codes and HTML in titles reach neither the terminal nor the .md digest raw;
+    files and folders follow the umask."""
+    base = _articles()[0]
+    evil = Article("evil", "\x1b[2J\x1b[31m<script>alert(1)</script>|**x**\u202e", base.text)
+    corpus = tmp_path / "evil.jsonl"
+    corpus.write_text(json.dumps(evil.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+    old = os.umask(0o027)
+    try:
+        code, _, err = run_cli(["summarize", str(corpus), "--out", str(tmp_path / "d.md"), "--format", "md",
+                                "--no-progress"], capfd, monkeypatch)
+        assert code == 0, err
+        Index.build([evil], HashingEmbedder(), show_progress=False).save(tmp_path / "idx")
+        code, out, err = run_cli(["search", "呼和浩特", "--index", str(tmp_path / "idx"), "--mode", "bm25"],
+                                 capfd, monkeypatch)
+        assert code == 0, err
+    finally:
+        os.umask(old)
+    md = (tmp_path / "d.md").read_text(encoding="utf-8")
+    for raw in ("\x1b", "\u202e", "<script>", "|**x**"):
+        assert raw not in md
+    assert "\x1b" not in out and "\u202e" not in out  # the terminal shows codes, does not run them
+    assert "&lt;script&gt;" in md and "\\x1b[31m" in out and "\\u202e" in out
+    assert (tmp_path / "d.md").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "d.md.jsonl").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "idx").stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "idx" / "manifest.json").stat().st_mode & 0o777 == 0o640
