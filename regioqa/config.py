@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import tomllib
 import types
 import typing
@@ -240,6 +241,18 @@ class Config:
             except InputError as e:
                 raise InputError(f"{source}: {e}") from None
         return new
+
+    def override_env(self, environ: dict[str, str] | None = None) -> Config:
+        """Apply ``REGIOQA_<SECTION>__<KEY>=value`` environment variables (``REGIOQA_RETRIEVE__TOP_K=3``),
+        checked like ``--set``. The CLI applies them after ``--config`` and before ``--set``.
+
+        >>> Config().override_env({"REGIOQA_RETRIEVE__TOP_K": "3", "REGIOQA_MODELS_DIR": "x"}).retrieve.top_k
+        3
+        """
+        env = os.environ if environ is None else environ
+        values = {k[len("REGIOQA_"):].lower().replace("__", ".", 1): v for k, v in env.items()
+                  if k.startswith("REGIOQA_") and "__" in k}
+        return self.override(values, source="environment (REGIOQA_<SECTION>__<KEY>)") if values else self
 
     def override_strings(self, pairs: list[str]) -> Config:
         """Apply CLI ``--set section.key=value`` strings."""

@@ -87,3 +87,13 @@ def test_unknown_keys_and_sections() -> None:
         Config().override_strings(["nope.x=3"])
     with pytest.raises(InputError, match="section.key=value"):
         Config().override_strings(["novalue"])
+
+
+def test_environment_variables_apply_and_are_checked() -> None:
+    cfg = Config().override_env({"REGIOQA_RETRIEVE__TOP_K": "7", "REGIOQA_EMBED__THREADS": "none",
+                                 "REGIOQA_MODELS_DIR": "/elsewhere"})
+    assert cfg.retrieve.top_k == 7 and cfg.embed.threads is None
+    with pytest.raises(InputError, match=r"REGIOQA.*retrieve.top_k = 'many'"):
+        Config().override_env({"REGIOQA_RETRIEVE__TOP_K": "many"})
+    with pytest.raises(InputError, match="unknown config key 'retrieve.topk'"):
+        Config().override_env({"REGIOQA_RETRIEVE__TOPK": "3"})

@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
 
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
+        check_out_dir(out)  # before taking the lock (which writes beside OUT), and again under it
         with index_lock(out):
             check_out_dir(out)
             if removed := remove_stale_temps(out, every=True):
