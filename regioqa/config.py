@@ -8,6 +8,14 @@
 A TOML file mirrors the sections: ``[chunk] max_tokens = 200``. Load it with
 ``Config.load(path)``; the CLI's ``--config FILE`` and ``--set section.key=value`` use the same.
 Each stage owns its section; add fields to your own section only.
+
+Every value is checked when a section is built or a key is set (pydantic: type, range with
+:data:`Pos`-style constraints, allowed values with ``Literal``, None only where the type allows it):
+
+>>> cfg.override({"retrieve.mode": "fast"}, source="--set")
+Traceback (most recent call last):
+...
+regioqa.errors.InputError: --set: retrieve.mode = 'fast' is not allowed: Input should be 'dense', ...
 """
 
 from __future__ import annotations

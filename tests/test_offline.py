@@ -136,17 +136,16 @@ def test_index_build_ask_and_summarize_stay_offline(guarded: dict[str, object]) 
     tmp = Path(guarded["tmp"])
     corpus = str(REPO / "corpus" / "articles.jsonl")
     run(guarded, "index", "build", corpus, "--out", str(tmp / "idx"))
-    r = run(guarded, "ask", "呼和浩特科技创新发展指数排名第几？", "--index", str(tmp / "idx"))
+    # where strace is installed, this run's system calls are checked too (C libraries bypass Python)
+    strace, trace = shutil.which("strace"), tmp / "strace.txt"
+    prefix = (strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmmsg", "-o", str(trace)) if strace else ()
+    r = run(guarded, "ask", "呼和浩特科技创新发展指数排名第几？", "--index", str(tmp / "idx"), prefix=prefix)
     assert "30" in r.stdout
     run(guarded, "ask", "How many member units does the dairy centre have?", "--index", str(tmp / "idx"))
     run(guarded, "summarize", corpus, "--out", str(tmp / "s.md"), "--format", "md")
     assert (tmp / "s.md").is_file()
     assert_offline(guarded)
-    strace = shutil.which("strace")
-    if strace:  # system calls too (C libraries bypass Python's socket module)
-        trace = tmp / "strace.txt"
-        run(guarded, "ask", "呼和浩特科技创新发展指数排名第几？", "--index", str(tmp / "idx"),
-            prefix=(strace, "-f", "-qq", "-e", "trace=connect,sendto,sendmmsg", "-o", str(trace)))
+    if strace:
         inet = [ln for ln in trace.read_text(encoding="utf-8").splitlines()
                 if re.search(r"AF_INET6?\b", ln) and not re.search(r'127\.0\.0\.|"::1"|::ffff:127', ln)]
         assert not inet, inet[:5]
