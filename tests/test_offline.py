@@ -92,8 +92,14 @@ if _LOG:
 '''
 
 
+@pytest.fixture(scope="module")
+def ov_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One OpenVINO cache for this module's runs: ``models prepare`` (first) fills it, the others read it."""
+    return tmp_path_factory.mktemp("ov-cache")
+
+
 @pytest.fixture()
-def guarded(tmp_path: Path) -> dict[str, object]:
+def guarded(tmp_path: Path, ov_cache: Path) -> dict[str, object]:
     """Environment for a guarded run: the guard on PYTHONPATH, an empty HOME, temporary caches."""
     g = tmp_path / "guard"
     g.mkdir()
@@ -104,7 +110,7 @@ def guarded(tmp_path: Path) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HF_", "TRANSFORMERS_", "RAY_", "DO_NOT_TRACK"))}  # regioqa must set them
     env.update(PYTHONPATH=os.pathsep.join([str(g), str(REPO)]), HOME=str(home), REGIOQA_NET_LOG=str(log),
-               REGIOQA_OV_CACHE=str(tmp_path / "ov-cache"), XDG_CACHE_HOME=str(tmp_path / "cache"))
+               REGIOQA_OV_CACHE=str(ov_cache), XDG_CACHE_HOME=str(tmp_path / "cache"))
     return {"env": env, "home": home, "log": log, "tmp": tmp_path}
 
 
@@ -132,6 +138,17 @@ def test_guard_catches_a_lookup(guarded: dict[str, object]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_models_prepare_stays_offline(guarded: dict[str, object]) -> None:
+    """``models prepare`` checks the prepared models and converts them for OpenVINO (into an empty
+    cache), offline."""
+    r = run(guarded, "models", "prepare")
+    assert "embedder" in r.stdout and "reader" in r.stdout
+    assert any(Path(guarded["env"]["REGIOQA_OV_CACHE"]).rglob("model.xml"))  # OpenVINO really ran
+    assert_offline(guarded)
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_index_build_ask_and_summarize_stay_offline(guarded: dict[str, object]) -> None:
     tmp = Path(guarded["tmp"])
     corpus = str(REPO / "corpus" / "articles.jsonl")
@@ -149,14 +166,3 @@ def test_index_build_ask_and_summarize_stay_offline(guarded: dict[str, object]) 
         inet = [ln for ln in trace.read_text(encoding="utf-8").splitlines()
                 if re.search(r"AF_INET6?\b", ln) and not re.search(r'127\.0\.0\.|"::1"|::ffff:127', ln)]
         assert not inet, inet[:5]
-
-
-@pytest.mark.slow
-@pytest.mark.model
-def test_models_prepare_stays_offline(guarded: dict[str, object]) -> None:
-    """``models prepare`` checks the prepared models and converts them for OpenVINO (into an empty
-    cache), offline."""
-    r = run(guarded, "models", "prepare")
-    assert "embedder" in r.stdout and "reader" in r.stdout
-    assert any(Path(guarded["env"]["REGIOQA_OV_CACHE"]).rglob("model.xml"))  # OpenVINO really ran
-    assert_offline(guarded)
