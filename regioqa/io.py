@@ -207,7 +207,15 @@ COMPLETE_MARKER = "complete"
 
 
 def current_umask() -> int:
-    """The process umask (read without changing it for long)."""
+    """The process umask: read from /proc where there is one (changing it, even for a moment, would
+    race with other threads creating files), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
