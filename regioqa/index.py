@@ -14,11 +14,8 @@ questions use the dense side plus BM25 over Chinese terms from the en->zh dictio
 >>> hits[0].article_id, hits[0].retriever, hits[0].rank
 ('a1', 'hybrid', 1)
 
-On disk (``index.save(dir)``, ``Index.load(dir)``): ``manifest.json`` (format version, embedder
-fingerprint, chunker and retrieval settings, corpus checksum, library version, size and sha256
-of every file), ``articles.jsonl``, ``chunks.jsonl``, ``vectors.npy``, ``dense.faiss`` (approximate
-indexes only) and ``bm25/``. Saving writes a temporary sibling directory and swaps it in, so a
-crash leaves the previous index intact.
+On disk (``index.save(dir)``, ``Index.load(dir)``): see :mod:`regioqa.index_store` (atomic, locked,
+verified). Fusion: :mod:`regioqa.fusion`; incremental rebuilds: :mod:`regioqa.reuse`.
 
 Measured (gold set, 92 answerable questions, 19 chunks of 256 tokens, e5-small; recall@1 / @5):
 Chinese dense 0.80/0.98, BM25 1.00/1.00, hybrid 0.97/1.00; English dense 0.50/0.92, BM25 with
@@ -31,13 +28,9 @@ simplified questions (script normalisation). Hence the defaults: bigram BM25 and
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -46,17 +39,37 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from . import __version__
 from .config import Config
 from .dense import DenseIndex
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
-from .lexical import LexicalIndex, expand_english, has_han, tokenize
+from .fusion import bm25_run, fuse, rrf  # noqa: F401  (rrf: part of this module's API)
+from .index_store import (
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    check_files,
+    check_out_dir,
+    index_lock,
+    read_manifest,
+    read_records,
+    write_files,
+)
+from .io import atomic_dir, remove_stale_temps
+from .lexical import LexicalIndex, tokenize
+from .reuse import (
+    BuildStats,
+    article_checksum,
+    check_articles,
+    corpus_checksum,
+    previous_vectors,
+    text_sha256,
+    unchanged_chunks,
+)
 from .types import Article, Chunk, Hit
 
-FORMAT = "regioqa-index"
-FORMAT_VERSION = 1
 MODES = ("dense", "bm25", "hybrid")
-MANIFEST = "manifest.json"
 
 Reranker = Callable[[str, list[Hit]], list[Hit]]
 
@@ -72,52 +85,6 @@ class EmbedderLike(Protocol):
 
 class ChunkerLike(Protocol):
     def run(self, article: Article) -> list[Chunk]: ...
-
-
-@dataclasses.dataclass
-class BuildStats:
-    """What a (re)build did: article changes against the previous index and embedding work."""
-
-    articles: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    reused: int = 0
-    seconds: float = 0.0
-
-    def __str__(self) -> str:
-        return (
-            f"{self.articles} articles ({self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
-            f"{self.removed} removed); {self.chunks} chunks ({self.embedded} embedded, {self.reused} reused) "
-            f"in {self.seconds:.1f}s"
-        )
-
-
-def _sha256_text(s: str) -> str:
-    return hashlib.sha256(s.encode("utf-8")).hexdigest()
-
-
-def article_checksum(a: Article) -> str:
-    """Checksum of what indexing depends on: id, title and body."""
-    return _sha256_text(f"{a.id}\x00{a.title}\x00{a.text}")
-
-
-def corpus_checksum(articles: Iterable[Article]) -> str:
-    h = hashlib.sha256()
-    for c in sorted(article_checksum(a) for a in articles):
-        h.update(c.encode())
-    return h.hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _has_content(text: str) -> bool:
@@ -180,21 +147,11 @@ class Index:
         cfg = config or Config()
         arts = check_articles(articles)
         prev = load_previous(previous)
-        # unchanged articles keep their chunks when chunking cannot differ (same settings and tokenizer)
-        same_chunking = (
-            prev is not None
-            and prev.manifest["chunker"] == dataclasses.asdict(cfg.chunk)
-            and prev.manifest["embedder"]["fingerprint"] == embedder.fingerprint
-        )
-        old_chunks: dict[str, list[Chunk]] = {}
-        if same_chunking and prev is not None:
-            for c in prev.chunks:
-                old_chunks.setdefault(c.article_id, []).append(c)
+        kept = unchanged_chunks(prev, arts.values(), cfg, embedder.fingerprint)
         chunks: list[Chunk] = []
         for a in _progress(arts.values(), show_progress, "chunking", len(arts)):
-            pa = prev.articles.get(a.id) if same_chunking and prev is not None else None
-            if pa is not None and article_checksum(pa) == article_checksum(a):
-                chunks.extend(old_chunks.get(a.id, []))
+            if a.id in kept:
+                chunks.extend(kept[a.id])
                 continue
             if chunker is None:
                 from .text import Chunker
@@ -228,7 +185,7 @@ class Index:
         vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
         todo: list[int] = []
         for i, c in enumerate(chunks):
-            row = reuse_rows.get(_sha256_text(c.text))
+            row = reuse_rows.get(text_sha256(c.text))
             if row is not None and reuse_vecs is not None:
                 vectors[i] = reuse_vecs[row]
                 stats.reused += 1
@@ -297,8 +254,6 @@ class Index:
             tokenize(c.text, rc.bm25_tokens) for c in _progress(chunks, show_progress, "bm25", len(chunks))
         ]
         lexical = LexicalIndex.build([], scheme=rc.bm25_tokens, k1=rc.bm25_k1, b=rc.bm25_b, tokens=toks)
-        from . import __version__
-
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -323,52 +278,15 @@ class Index:
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> Path:
-        """Write the index to ``directory`` atomically (temporary sibling directory, then swap)."""
+        """Write the index to ``directory`` atomically (temporary sibling folder, then swap), holding
+        its write lock; temporary folders of killed writes are removed. See :mod:`regioqa.index_store`."""
         d = Path(directory)
-        if d.exists() and (not d.is_dir() or (any(d.iterdir()) and not (d / MANIFEST).exists())):
-            raise IndexError_(f"{d} exists and is not a regioqa index; refusing to replace it")
-        d.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.tmp-", dir=d.parent))
-        try:
-            with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
-                for a in self.articles.values():
-                    f.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
-            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-                for c in self.chunks:
-                    f.write(
-                        json.dumps(
-                            {
-                                "article_id": c.article_id,
-                                "chunk_id": c.chunk_id,
-                                "index": c.index,
-                                "start": c.start,
-                                "end": c.end,
-                            },
-                            ensure_ascii=False,
-                        )
-                        + "\n"
-                    )
-            self.dense.save(tmp)
-            self.lexical.save(tmp / "bm25")
-            files = {}
-            for p in sorted(tmp.rglob("*")):
-                if p.is_file():
-                    _fsync(p)
-                    files[p.relative_to(tmp).as_posix()] = {
-                        "bytes": p.stat().st_size,
-                        "sha256": _file_sha256(p),
-                    }
-            manifest = dict(
-                self.manifest, files=files, created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            )
-            with open(tmp / MANIFEST, "w", encoding="utf-8") as f:
-                json.dump(manifest, f, ensure_ascii=False, indent=2)
-                f.flush()
-                os.fsync(f.fileno())
-            _swap_in(tmp, d)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with index_lock(d):
+            check_out_dir(d)
+            remove_stale_temps(d, every=True)
+            with atomic_dir(d, marker=MANIFEST) as tmp:
+                manifest = write_files(tmp, self.articles, self.chunks, self.dense, self.lexical,
+                                       self.manifest)
         self.manifest = manifest
         self.path = d
         if self.dense.kind != "flat":  # the ANN structure holds its own copy: map ours from disk instead
@@ -387,64 +305,20 @@ class Index:
     ) -> Index:
         """Load and verify an index. ``embedder`` must match the one it was built with (checked by
         fingerprint); without one, the recorded model is loaded on the first dense search.
-        ``verify`` checks every file's sha256 (sizes are always checked)."""
+        ``verify`` checks every file's sha256 (sizes, manifest entries and the vectors' shape and sampled
+        signature are always checked)."""
         d = Path(directory)
         manifest = read_manifest(d)
         if embedder is not None:
             _check_embedder(manifest, embedder, d)
-        for name, info in manifest["files"].items():
-            p = d / name
-            if not p.is_file():
-                raise IndexError_(f"{p}: missing (index incomplete); rebuild with `regioqa index build`")
-            size = p.stat().st_size
-            if size != info["bytes"]:
-                raise IndexError_(
-                    f"{p}: {size} bytes, the manifest says {info['bytes']} (truncated or "
-                    "modified); rebuild the index"
-                )
-            if verify and _file_sha256(p) != info["sha256"]:
-                raise IndexError_(f"{p}: checksum mismatch (corrupted or modified); rebuild the index")
+        check_files(d, manifest, verify)
         cfg = config or Config()
-        lexinfo = manifest["lexical"]
-        cfg = cfg.override(
-            {
-                "retrieve.bm25_tokens": lexinfo["scheme"],
-                "retrieve.bm25_k1": lexinfo["k1"],
-                "retrieve.bm25_b": lexinfo["b"],
-            }
-        )
-        cfg = cfg.override(
-            {
-                f"chunk.{k}": v
-                for k, v in manifest["chunker"].items()
-                if k in {f.name for f in dataclasses.fields(cfg.chunk)}
-            }
-        )
-        try:
-            articles = {}
-            with open(d / "articles.jsonl", encoding="utf-8") as f:
-                for line in f:
-                    a = Article.from_dict(json.loads(line))
-                    articles[a.id] = a
-            chunks = []
-            with open(d / "chunks.jsonl", encoding="utf-8") as f:
-                for n, line in enumerate(f, 1):
-                    r = json.loads(line)
-                    a = articles[r["article_id"]]
-                    if not 0 <= r["start"] <= r["end"] <= len(a.text):
-                        raise IndexError_(f"{d / 'chunks.jsonl'}: line {n}: span outside article {a.id}")
-                    chunks.append(
-                        Chunk(
-                            r["article_id"],
-                            r["chunk_id"],
-                            r["index"],
-                            r["start"],
-                            r["end"],
-                            a.text[r["start"] : r["end"]],
-                        )
-                    )
-        except (ValueError, KeyError, TypeError) as e:
-            raise IndexError_(f"{d}: unreadable articles/chunks ({e!r})") from e
+        lex, chunk_keys = manifest["lexical"], {f.name for f in dataclasses.fields(cfg.chunk)}
+        cfg = cfg.override({"retrieve.bm25_tokens": lex["scheme"], "retrieve.bm25_k1": lex["k1"],
+                            "retrieve.bm25_b": lex["b"],
+                            **{f"chunk.{k}": v for k, v in manifest["chunker"].items() if k in chunk_keys}},
+                           source=str(d / MANIFEST))
+        articles, chunks = read_records(d)
         dense = DenseIndex.load(d, manifest["dense"]["kind"], manifest["dense"].get("params"))
         # search-time settings come from the configuration in use, not from build time
         dense.set_search_params(ef_search=cfg.retrieve.hnsw_ef_search, nprobe=cfg.retrieve.ivf_nprobe)
@@ -525,46 +399,12 @@ class Index:
             runs["dense"] = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
             weights["dense"] = rc.dense_weight
         if mode in ("bm25", "hybrid"):
-            runs["bm25"], weights["bm25"] = self._bm25(q, depth)
-        if mode == "hybrid":
-            fused = rrf(runs, weights, rc.rrf_k)
-        else:
-            fused = runs[mode]
-        fused = where.keep(fused, self.chunks, self.articles) if where else fused
-        per = {name: {i: (rank, s) for rank, (i, s) in enumerate(run, 1)} for name, run in runs.items()}
-        hits = []
-        for rank, (i, score) in enumerate(fused[:depth], 1):
-            sc: dict[str, float] = {}
-            for name, table in per.items():
-                if i in table:
-                    sc[name] = table[i][1]
-                    sc[f"{name}_rank"] = float(table[i][0])
-            c = self.chunks[i]
-            a = self.articles.get(c.article_id)
-            hits.append(
-                Hit(
-                    chunk=c,
-                    score=float(score),
-                    retriever=mode,
-                    rank=rank,
-                    article_title=a.title if a else "",
-                    scores=sc,
-                )
-            )
+            runs["bm25"], weights["bm25"] = bm25_run(self.lexical, q, depth, rc)
+        hits = fuse(runs, weights, mode, rc.rrf_k, depth, self.chunks, self.articles,
+                    where)
         if self.reranker is not None and hits:
             hits = list(self.reranker(q, hits))
         return [dataclasses.replace(h, rank=r) for r, h in enumerate(hits[:k], 1)]
-
-    def _bm25(self, q: str, depth: int) -> tuple[list[tuple[int, float]], float]:
-        rc = self.config.retrieve
-        tokens = tokenize(q, self.lexical.scheme)
-        if has_han(q) or not rc.expand_english:
-            return self.lexical.search_tokens(tokens, depth), rc.bm25_weight
-        expansion = {t: w for t, w in expand_english(q).items() if t not in tokens}
-        return (
-            self.lexical.search_tokens(tokens + list(expansion), depth, expansion or None),
-            rc.bm25_weight * rc.expansion_weight,
-        )
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -576,46 +416,6 @@ class Index:
         )
 
 
-def rrf(
-    runs: dict[str, list[tuple[int, float]]], weights: dict[str, float], k: int = 60
-) -> list[tuple[int, float]]:
-    """Weighted reciprocal rank fusion: score(d) = sum_r w_r / (k + rank_r(d)), ranks from 1.
-
-    >>> rrf({"a": [(1, 9.0), (2, 5.0)], "b": [(2, 0.9)]}, {"a": 1.0, "b": 1.0}, k=60)[0][0]
-    2
-    """
-    fused: dict[int, float] = {}
-    for name, run in runs.items():
-        w = weights.get(name, 1.0)
-        for rank, (i, _s) in enumerate(run, 1):
-            fused[i] = fused.get(i, 0.0) + w / (k + rank)
-    return sorted(fused.items(), key=lambda t: (-t[1], t[0]))
-
-
-def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """The manifest of the index at ``directory``, checked for format and version."""
-    d = Path(directory)
-    _recover(d)
-    p = d / MANIFEST
-    if not p.is_file():
-        raise IndexError_(f"no index at {d} ({MANIFEST} missing); build one with `regioqa index build`")
-    try:
-        m = json.loads(p.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as e:
-        raise IndexError_(f"{p}: unreadable manifest ({e})") from e
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise IndexError_(f"{p}: not a regioqa index manifest")
-    if m.get("format_version") != FORMAT_VERSION:
-        raise IndexError_(
-            f"{p}: index format version {m.get('format_version')}, this library reads "
-            f"{FORMAT_VERSION}; rebuild the index"
-        )
-    for key in ("files", "embedder", "dense", "lexical", "counts", "chunker"):
-        if key not in m:
-            raise IndexError_(f"{p}: manifest lacks {key!r}")
-    return m
-
-
 def _check_embedder(manifest: dict[str, Any], embedder: EmbedderLike, d: Path | None) -> None:
     want = manifest["embedder"]["fingerprint"]
     if embedder.fingerprint != want:
@@ -625,20 +425,6 @@ def _check_embedder(manifest: dict[str, Any], embedder: EmbedderLike, d: Path | 
             "embed.backend); "
             "use that embedder or rebuild the index"
         )
-
-
-def check_articles(articles: Iterable[Article]) -> dict[str, Article]:
-    """Articles by id; InputError on a non-Article, a repeated id or no articles at all."""
-    out: dict[str, Article] = {}
-    for a in articles:
-        if not isinstance(a, Article):
-            raise InputError(f"expected Article objects, got {type(a).__name__}")
-        if a.id in out:
-            raise InputError(f"duplicate article id {a.id!r}")
-        out[a.id] = a
-    if not out:
-        raise InputError("no articles to index")
-    return out
 
 
 def load_previous(previous: Index | str | Path | None) -> Index | None:
@@ -653,50 +439,6 @@ def load_previous(previous: Index | str | Path | None) -> Index | None:
     except IndexError_ as e:
         print(f"note: previous index at {d} not reused ({e})", file=sys.stderr)
         return None
-
-
-def previous_vectors(
-    previous: Index | str | Path | None, fingerprint: str
-) -> tuple[dict[str, int], np.ndarray | None, dict[str, str] | None]:
-    """(chunk text sha256 -> row, vectors, article id -> checksum) from a previous index, if usable."""
-    previous = load_previous(previous)
-    if previous is None:
-        return {}, None, None
-    sums = {a.id: article_checksum(a) for a in previous.articles.values()}
-    if previous.manifest["embedder"]["fingerprint"] != fingerprint:
-        return {}, None, sums
-    rows = {_sha256_text(c.text): i for i, c in enumerate(previous.chunks)}
-    return rows, previous.dense.vectors, sums
-
-
-def _fsync(p: Path) -> None:
-    fd = os.open(p, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _swap_in(tmp: Path, d: Path) -> None:
-    """Replace ``d`` by ``tmp``. ``d`` is absent only between two renames; :func:`_recover` repairs that."""
-    if d.exists():
-        old = d.parent / f".{d.name}.old-{os.getpid()}-{time.time_ns()}"
-        os.rename(d, old)
-        os.rename(tmp, d)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, d)
-    for stale in d.parent.glob(f".{d.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _recover(d: Path) -> None:
-    """If a crash hit between the two renames of a swap, put the previous index back."""
-    if d.exists():
-        return
-    olds = sorted(d.parent.glob(f".{d.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds and (olds[-1] / MANIFEST).exists():
-        os.rename(olds[-1], d)
 
 
 def _progress(it, enabled: bool, desc: str, total: int | None = None, unit: str = "it"):

@@ -32,7 +32,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,7 +40,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .errors import InputError, ModelNotFoundError
-from .io import update_with_files
+from .io import atomic_dir, update_with_files
 
 log = logging.getLogger(__name__)
 
@@ -235,14 +234,9 @@ def _write_cached(entry: Path, ov_model: Any, source: Path) -> None:
     import openvino as ov
 
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
-        ov.save_model(ov_model, str(tmp / "model.xml"), compress_to_fp16=False)
-        (tmp / SOURCE).write_text(str(Path(source).resolve()), encoding="utf-8")
-        try:
-            os.replace(tmp, entry)
-        except OSError:  # another process cached it first
-            shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_dir(entry, replace=False) as tmp:  # another process may have cached it first
+            ov.save_model(ov_model, str(tmp / "model.xml"), compress_to_fp16=False)
+            (tmp / SOURCE).write_text(str(Path(source).resolve()), encoding="utf-8")
     except OSError as e:
         log.warning("cannot cache the OpenVINO model in %s: %s", entry.parent, e)
         return

@@ -52,7 +52,8 @@ def is_english(question: str) -> bool:
 
 
 class RegioQA:
-    """Index + reader + translator. ``ask`` returns answers best first (or one abstention)."""
+    """Index + reader + translator. ``ask(q, k=5, n=3)`` returns the best 3 answers read from the top 5
+    passages, best first (or one abstention)."""
 
     def __init__(self, index: Any, reader: Reader | None = None, translator: Any | None = None,
                  config: Config | None = None) -> None:
@@ -71,7 +72,9 @@ class RegioQA:
         from .index import Index
 
         d = Path(index_dir)
-        if not d.is_dir():
+        if d.exists() and not d.is_dir():
+            raise IndexError_(f"{d} is a file, not an index folder (build one with `regioqa index build`)")
+        if not d.is_dir() and not any(d.parent.glob(f".{d.name}.old-*")):
             raise IndexError_(f"index directory not found: {d} (build one with `regioqa index build`)")
         index = Index.load(d, config=config)
         return cls(index, reader, translator, index.config)
@@ -136,18 +139,23 @@ class RegioQA:
 
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, k: int | None = None, translate: bool | None = None,
-            where: ArticleFilter | None = None) -> list[Answer]:
-        """Answer ``question`` from the top ``k`` retrieved chunks (default ``retrieve.top_k``) of the
-        articles that pass ``where`` (all when None).
+            n: int | None = None, where: ArticleFilter | None = None) -> list[Answer]:
+        """The best ``n`` answers to ``question`` (default ``reader.top_k``, 1), best first, read from
+        the top ``k`` retrieved passages (default ``retrieve.top_k``) of the articles that pass ``where``
+        (all when None); or a single abstention (``is_no_answer``) when the passages hold no answer.
+        Fewer than ``n`` when fewer distinct spans are found.
 
         ``translate``: None -> only for English questions. Raises InputError for an empty or
-        over-long question (limit: ``reader.max_question_chars``).
+        over-long question (limit: ``reader.max_question_chars``) or a ``k``/``n`` below 1.
         """
+        for name, v in (("k", k), ("n", n)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise InputError(f"{name} must be a positive integer, got {v!r}")
         q = self.reader.check_question(question)
         t0 = time.perf_counter()
-        hits = self.index.search(q, k=k or self.config.retrieve.top_k, **({"where": where} if where else {}))
+        hits = self.index.search(q, k=k or self.config.retrieve.top_k, where=where)
         t1 = time.perf_counter()
-        answers = self.reader.run(self.reader_question(q), hits, self.index.articles)
+        answers = self.reader.run(self.reader_question(q), hits, self.index.articles, top_k=n)
         t2 = time.perf_counter()
         if translate or (translate is None and is_english(q)):
             self._translate(answers)

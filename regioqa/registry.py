@@ -18,19 +18,15 @@ ResolvedModel(role='summarizer', name='extractive', path=None, source='builtin')
 from __future__ import annotations
 
 import importlib
-import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, ModelNotFoundError
+from .io import atomic_dir, is_complete, read_marker, write_marker
 from .paths import models_dir
 
-COMPLETE_MARKER = "complete"
 FIX_COMMAND = "regioqa models prepare"
 
 
@@ -80,11 +76,6 @@ def _spec(role: str) -> RoleSpec:
     if role not in ROLES:
         raise InputError(f"unknown model role {role!r}; roles are {sorted(ROLES)}")
     return ROLES[role]
-
-
-def is_complete(path: Path) -> bool:
-    """A prepared directory is usable when its ``complete`` marker exists (written last, atomically)."""
-    return (path / COMPLETE_MARKER).is_file()
 
 
 def _is_model_dir(path: Path) -> bool:
@@ -199,27 +190,6 @@ def prepare_e5(out_dir: Path, base_dir: Path | None = None, force: bool = False,
     convert(out_dir, force=force, progress=progress)
 
 
-@contextmanager
-def atomic_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``out`` to build in; on success it replaces ``out`` by a rename,
-    on any error it is removed. Write the ``complete`` marker last, inside the block."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield tmp
-        for p in tmp.rglob("*"):
-            p.chmod(0o755 if p.is_dir() else 0o644)
-        tmp.chmod(0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def _source_signature(preparer: str) -> str | None:
     """What a preparer (``"module:function"``) builds from, as its module's ``source_signature()``
     says; None when the module has no such function."""
@@ -232,10 +202,7 @@ def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: boo
     """Run the reader's ``prepare(out_dir, base_dir)`` into a temp dir, mark it complete, rename.
     A complete build is kept unless ``force`` or its ``source`` signature changed (new weights, say)."""
     if is_complete(out) and not force:
-        try:
-            built = json.loads((out / COMPLETE_MARKER).read_text(encoding="utf-8")).get("source")
-        except (OSError, ValueError, AttributeError):
-            built = None
+        built = (read_marker(out) or {}).get("source")
         if source is None or built == source:
             return
     with atomic_dir(out) as tmp:
@@ -246,8 +213,7 @@ def _prepare_reader(out: Path, fn: Callable[..., object], base: Path, force: boo
         if not (tmp / "config.json").is_file():
             raise ModelNotFoundError(f"reader not trained/prepared: its preparer wrote no config.json "
                                      f"into {tmp}")
-        (tmp / COMPLETE_MARKER).write_text(json.dumps({"base": str(base), "source": source}) + "\n",
-                                           encoding="utf-8")
+        write_marker(tmp, {"base": str(base), "source": source})
 
 
 def prepare(roles: Iterable[str] | None = None, force: bool = False,

@@ -31,15 +31,16 @@ from typing import Any
 import numpy as np
 
 from .config import Config, SummarizeConfig, TranslateConfig
+from .digest_md import render_markdown  # noqa: F401  (part of this module's API, see __all__)
 from .errors import InputError, ModelNotFoundError
-from .io import JsonlAppender, atomic_write_text, read_jsonl_tolerant
+from .io import JsonlAppender, resume_jsonl
 from .numbers import check_numbers, extract_zh_numbers
 from .translate import Translator, has_chinese, load_translator
 from .types import Article, Sentence, Summary, SummarySentence
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Summarizer", "summarize_corpus", "BatchReport", "render_markdown", "summary_record",
+__all__ = ["Summarizer", "summarize_corpus", "BatchReport", "plan_batch", "render_markdown", "summary_record",
            "summary_from_record"]
 
 _HASH_DIM = 4096
@@ -341,38 +342,49 @@ class BatchReport:
     done: int = 0
     skipped: int = 0
     errors: int = 0
+    retried: int = 0  # articles whose earlier error record was dropped and summarised again
     seconds: float = 0.0
     error_reasons: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         rate = self.done / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.done} summarised ({self.errors} errors), {self.skipped} already in {self.out}; "
-                f"{self.seconds:.1f} s ({rate:.1f} articles/s)")
+        return (f"{self.done} summarised ({self.errors} errors, {self.retried} retried after an earlier "
+                f"error), {self.skipped} already in {self.out}; {self.seconds:.1f} s ({rate:.1f} articles/s)")
+
+
+def plan_batch(articles: Iterable[Article], out: str | Path) -> tuple[list[Article], BatchReport]:
+    """What a (re)run must summarise into the JSONL file ``out``: each article once, except those
+    already there; earlier error records of these articles are dropped from ``out`` and done again
+    (``report.retried``). Shared by :func:`summarize_corpus` and the Ray engine."""
+    articles = list(articles)
+    res = resume_jsonl(out, wanted=[a.id for a in articles])
+    report = BatchReport(Path(out))
+    todo: list[Article] = []
+    seen: set[str] = set()
+    for a in articles:
+        if a.id in res.done or a.id in seen:
+            report.skipped += 1
+            continue
+        seen.add(a.id)
+        todo.append(a)
+        report.retried += a.id in res.retry
+    return todo, report
 
 
 def summarize_corpus(articles: Iterable[Article], out: str | Path, summarizer: Summarizer | None = None,
                      batch_size: int | None = None, progress: bool = True) -> BatchReport:
     """Summarise ``articles`` into the JSONL file ``out``: one line per article, appended atomically.
 
-    Resumable: ids already in ``out`` are skipped. A failing article gets an error record with the
-    reason and the others go on. Built on ``datasets`` (batched ``map``), so it streams from ten
-    articles to millions; ``map`` shows a tqdm progress bar.
+    Resumable (:func:`plan_batch`): ids already in ``out`` are skipped, earlier error records retried.
+    A failing article gets an error record with the reason and the others go on. Built on ``datasets``
+    (batched ``map``), so it streams from ten articles to millions; ``map`` shows a tqdm progress bar.
     """
     import datasets
 
     summarizer = summarizer or Summarizer()
-    out = Path(out)
     t0 = time.perf_counter()
-    done_ids = {str(r["id"]) for r in read_jsonl_tolerant(out) if "id" in r}
-    report = BatchReport(out)
-    seen: set[str] = set()
-    rows: list[dict[str, str]] = []
-    for a in articles:
-        if a.id in done_ids or a.id in seen:
-            report.skipped += 1
-            continue
-        seen.add(a.id)
-        rows.append({"id": a.id, "article": json.dumps(a.to_dict(), ensure_ascii=False)})
+    todo, report = plan_batch(articles, out)
+    rows = [{"id": a.id, "article": json.dumps(a.to_dict(), ensure_ascii=False)} for a in todo]
     if not rows:
         report.seconds = time.perf_counter() - t0
         return report
@@ -381,7 +393,7 @@ def summarize_corpus(articles: Iterable[Article], out: str | Path, summarizer: S
     if not progress:
         datasets.disable_progress_bars()
     try:
-        with JsonlAppender(out) as app:
+        with JsonlAppender(report.out) as app:
             def work(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
                 arts = [Article.from_dict(json.loads(j)) for j in batch["article"]]
                 try:
@@ -416,46 +428,3 @@ def summarize_or_error(summarizer: Summarizer, a: Article) -> Summary:
         return summarizer.run(a)
     except Exception as e:
         return Summary(a.id, a.title, "", [], "error", error=f"{type(e).__name__}: {e}")
-
-
-def render_markdown(summaries: Sequence[Summary], digest: Summary | None = None,
-                    digest_sources: Sequence[str] = ()) -> str:
-    """A Markdown digest: the corpus digest, then each article's English summary beside its Chinese
-    source sentences (with offsets), then the articles that failed."""
-    lines = ["# English summaries", ""]
-    good = [s for s in summaries if s.error is None]
-    bad = [s for s in summaries if s.error is not None]
-    methods = sorted({s.method for s in good})
-    if any("lexical" in m for m in methods):
-        lines += ["> Translations are **lexical** (dictionary glosses in Chinese word order), not fluent "
-                  "English; check them against the Chinese source shown beside each sentence.", ""]
-    lines += [f"{len(good)} articles summarised, {len(bad)} failed. Method: {', '.join(methods) or '-'}.", ""]
-    if digest is not None and digest.sentences:
-        lines += ["## Digest", ""]
-        for i, s in enumerate(digest.sentences):
-            src = f" ({digest_sources[i]})" if i < len(digest_sources) else ""
-            lines.append(f"- {_md(s.en)}{src}")
-        lines.append("")
-    for s in good:
-        lines += [f"## {_md(s.title_en)}", "", f"*{_md(s.title)}* — `{s.article_id}`", "",
-                  _md(s.text_en), "", "| # | Chinese | English | offsets | numbers |",
-                  "|---|---|---|---|---|"]
-        for i, x in enumerate(s.sentences, 1):
-            lines.append(f"| {i} | {_md(x.zh)} | {_md(x.en)} | {x.start}-{x.end} | "
-                         f"{'ok' if x.numbers_ok else 'MISMATCH'} |")
-        lines.append("")
-    if bad:
-        lines += ["## Failed articles", ""]
-        lines += [f"- `{s.article_id}` {_md(s.title)}: {_md(s.error or '')}" for s in bad]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
-
-
-def write_markdown(path: str | Path, summaries: Sequence[Summary], summarizer: Summarizer) -> None:
-    """Render the Markdown digest for ``summaries`` and write it atomically."""
-    digest, src = summarizer.digest_with_sources(summaries=summaries)
-    atomic_write_text(path, render_markdown(summaries, digest, src))

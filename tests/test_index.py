@@ -250,6 +250,58 @@ def test_load_rejects_damaged_files(index: Index, tmp_path: Path, damage: str) -
         Index.load(d, HashingEmbedder())
 
 
+@pytest.mark.parametrize("how", ["lost entry", "unlisted file", "lost bm25 entry"])
+def test_manifest_must_list_every_file(index: Index, tmp_path: Path, how: str) -> None:
+    d = index.save(tmp_path / "idx")
+    m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    if how == "lost entry":
+        del m["files"]["vectors.npy"]
+    elif how == "lost bm25 entry":
+        del m["files"][next(k for k in m["files"] if k.startswith("bm25/") and k != "bm25/lexical.json")]
+    else:
+        (d / "bm25" / "extra.npy").write_bytes(b"x")
+    (d / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    for verify in (True, False):
+        with pytest.raises(IndexError_, match="no entry for"):
+            Index.load(d, HashingEmbedder(), verify=verify)
+
+
+@pytest.mark.parametrize("damage", ["same size", "other shape"])
+def test_no_verify_still_detects_damaged_vectors(index: Index, tmp_path: Path, damage: str) -> None:
+    d = index.save(tmp_path / "idx")
+    vec = d / "vectors.npy"
+    v = np.load(vec)
+    if damage == "same size":  # garbage of the same size: only the content tells
+        data = bytearray(vec.read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+        vec.write_bytes(bytes(data))
+        match = "content differs"
+    else:  # a vectors file of another shape, with the manifest's size and checksum updated
+        np.save(vec, v.reshape(v.shape[0] * 2, v.shape[1] // 2))
+        m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        from regioqa.io import file_sha256, file_signature
+
+        m["files"]["vectors.npy"].update(bytes=vec.stat().st_size, sha256=file_sha256(vec),
+                                         signature=file_signature(vec, samples=64))
+        (d / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+        match = "shape"
+    with pytest.raises(IndexError_, match=match):
+        Index.load(d, HashingEmbedder(), verify=False)
+
+
+def test_large_vectors_signature_samples_the_middle(tmp_path: Path) -> None:
+    from regioqa.io import file_signature
+
+    p = tmp_path / "v.bin"
+    data = bytearray(np.random.default_rng(0).integers(0, 256, 8 << 20, dtype=np.uint8).tobytes())
+    p.write_bytes(bytes(data))
+    before = file_signature(p, samples=64)
+    data[(1 << 20) + (6 << 20) * 32 // 65 + 100] ^= 0xFF  # inside the 32nd sampled block
+    p.write_bytes(bytes(data))
+    assert file_signature(p, samples=64) != before
+    assert file_signature(p) == file_signature(p, samples=0)  # the default is unchanged
+
+
 def test_load_missing_dir(tmp_path: Path) -> None:
     with pytest.raises(IndexError_, match="no index"):
         Index.load(tmp_path / "nothing")
@@ -324,7 +376,7 @@ def test_crash_mid_save_keeps_previous_index(
     with pytest.raises(OSError, match="simulated"):
         other.save(d)
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]  # the lock file stays
     again = Index.load(d, HashingEmbedder())
     assert len(again.articles) == 3
     assert [h.chunk.chunk_id for h in again.search("甘肃", k=3)] == before
@@ -342,7 +394,7 @@ def test_replacing_an_index(index: Index, articles: list[Article], tmp_path: Pat
     d = index.save(tmp_path / "idx")
     Index.build(articles[:1], HashingEmbedder(), show_progress=False).save(d)
     assert len(Index.load(d, HashingEmbedder()).articles) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".idx.lock", "idx"]  # the lock file stays
 
 
 def test_build_bad_input() -> None:

@@ -146,14 +146,17 @@ def test_cli_ask_single_and_batch_with_resume(index_dir: Path, tiny: Path, tmp_p
     out = tmp_path / "answers.jsonl"
     res = runner.invoke(app, ["ask", "--questions", str(qfile), "--index", str(index_dir), "--out", str(out),
                               *sets])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # one question failed
+    assert "1 answered, 0 declined (no answer in the articles), 1 failed" in res.stdout
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", 7]
     assert rows[0]["answers"][0]["text"] and "empty question" in rows[1]["error"]
     res = runner.invoke(app, ["ask", "--questions", str(qfile), "--index", str(index_dir), "--out", str(out),
-                              *sets])
-    assert res.exit_code == 0 and "0 answered, 2 already there" in res.stdout
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+                              *sets])  # the failed one is asked again (and fails again)
+    assert res.exit_code == 1 and "0 answered, 0 declined" in res.stdout and "1 failed" in res.stdout
+    assert "1 already there, 1 retried" in res.stdout
+    ids = sorted(str(json.loads(x)["id"]) for x in out.read_text(encoding="utf-8").splitlines())
+    assert ids == ["7", "a"]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "question": "x"}\n{oops\n', encoding="utf-8")
     res = runner.invoke(app, ["ask", "--questions", str(bad), "--index", str(index_dir), "--out", str(out)])

@@ -172,8 +172,11 @@ def test_batch_resumes_and_records_errors(articles: list[Article], summarizer: S
     assert [r["id"] for r in recs] == [a.id for a in articles] + ["empty"]
     assert all(r["error"] is None and r["sentences"] and r["numbers_ok"] for r in recs[:3])
     assert all(out.read_text(encoding="utf-8").splitlines())  # no broken line left
+    # a rerun retries the error record (only it), and every id stays in the file exactly once
     rep = summarize_corpus(corpus, out, summarizer, progress=False)
-    assert rep.done == 0 and rep.skipped == len(corpus)
+    assert (rep.done, rep.retried, rep.errors, rep.skipped) == (1, 1, 1, len(corpus) - 1)
+    assert "1 retried" in str(rep)
+    assert sorted(r["id"] for r in read_jsonl_tolerant(out)) == sorted([a.id for a in articles] + ["empty"])
 
 
 def test_cli_summarize_and_translate(page_path: Path, tmp_path: Path) -> None:

@@ -1,13 +1,13 @@
 """The ``regioqa`` command line. Each subcommand lives in its own module with a ``register(app)``.
 
-Errors meant for the user (:class:`regioqa.errors.RegioQAError`) print as one line and exit 2.
+Errors meant for the user (:class:`regioqa.errors.RegioQAError`), command-line usage errors and
+files that cannot be read or written print as one line and exit 2.
 """
 
 from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from ..errors import RegioQAError
@@ -22,7 +22,7 @@ for _mod in (corpus, models, index, ask, summarize, evaluate, bench):
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # a command's typer.Exit(code) comes back as its return value
     except RegioQAError as e:
         typer.secho(f"error: {e}", fg="red", err=True)
         sys.exit(2)
@@ -30,8 +30,19 @@ def main() -> None:
         sys.exit(e.exit_code)
     except typer.Abort:
         sys.exit(130)
-    except Exception as e:  # click usage errors
-        if isinstance(e, click.ClickException):
+    except OSError as e:  # an unreadable input, an unwritable output, a full disk
+        typer.secho(f"error: {e}", fg="red", err=True)
+        sys.exit(2)
+    except Exception as e:  # usage errors of typer's click: one line, with where to find help
+        kinds = {c.__name__: c for c in typer.BadParameter.__mro__}
+        if isinstance(e, kinds["UsageError"]) and type(e).__name__ != "NoArgsIsHelpError":
+            ctx = getattr(e, "ctx", None)
+            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            typer.secho(f"error: {e.format_message()}{where}".replace("\n", " "), fg="red", err=True)
+            sys.exit(2)
+        if isinstance(e, kinds["ClickException"]):
             e.show()
             sys.exit(e.exit_code)
         raise
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)

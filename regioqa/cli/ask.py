@@ -5,8 +5,10 @@ regioqa ask "How many member units does the dairy centre have?" --index index/ -
 regioqa ask --questions questions.jsonl --index index/ --out answers.jsonl
 
 Batch input lines are ``{"id": ..., "question": ...}``; each output line keeps the id and adds
-``answers`` (best first; an abstention has ``is_no_answer: true``). An existing ``--out`` is resumed:
-ids already answered there are skipped.
+``answers`` (best first; an abstention has ``is_no_answer: true``), or ``error`` for a question that
+could not be asked. An existing ``--out`` is resumed: ids answered there are skipped, failed ones are
+asked again. The run counts answered, declined (no answer in the articles) and failed questions and
+exits with status 1 when any failed (:data:`EXIT_FAILED`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputError
+from ..escape import for_terminal
 from ..render.answers import write_answers_html
 from .common import ConfigOpt, SetOpt, load_config
 from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
+
+EXIT_FAILED = 1  # batch: some questions failed (their records carry "error"); 2 is a bad command line
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
@@ -49,6 +54,11 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def _show(answer: Any, article: Any = None) -> str:
+    """An answer as terminal lines (article text escaped: no control codes reach the terminal)."""
+    return for_terminal(_lines(answer, article))
+
+
+def _lines(answer: Any, article: Any = None) -> str:
     if answer.is_no_answer:
         if answer.no_answer_score is None:
             return "(no answer in the articles: nothing to read)"
@@ -79,6 +89,8 @@ def register(app: typer.Typer) -> None:
         index: Annotated[Path | None, typer.Option("--index", "-i", help="Index directory")] = None,
         k: Annotated[int | None, typer.Option("-k", "--top-k", help="Passages to read (default: config)")
                      ] = None,
+        n: Annotated[int | None, typer.Option("-n", "--answers", help="Answers to give, best first "
+                                              "(default: reader.top_k, 1)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print answers as JSON")] = False,
         questions: Annotated[Path | None, typer.Option("--questions", help="JSONL file of questions")
                              ] = None,
@@ -94,7 +106,12 @@ def register(app: typer.Typer) -> None:
         config: Path | None = ConfigOpt,
         sets: list[str] | None = SetOpt,
     ) -> None:
-        """Answer QUESTION (or every line of --questions) from the articles in --index."""
+        """Answer QUESTION (or every line of --questions) from the articles in --index.
+
+        With --questions: resumes an existing --out (answered ids skipped, failed ones asked again),
+        prints how many were answered, declined and failed, and exits with status 1 when any failed
+        (status 2: a bad command line, file or setting; nothing is written then).
+        """
         from ..pipeline import RegioQA
 
         if index is None:
@@ -103,13 +120,19 @@ def register(app: typer.Typer) -> None:
             raise InputError("give either a QUESTION or --questions FILE.jsonl (not both)")
         if questions is not None and out is None:
             raise InputError("--questions needs --out answers.jsonl")
-        if k is not None and k <= 0:
-            raise InputError(f"-k must be a positive integer, got {k}")
+        if question is not None and out is not None:
+            raise InputError("--out goes with --questions (a single QUESTION prints its answers)")
+        for name, v in (("-k", k), ("-n", n)):
+            if v is not None and v <= 0:
+                raise InputError(f"{name} must be a positive integer, got {v}")
+        if out is not None and out.is_dir():
+            raise InputError(f"--out {out} is a folder; give a .jsonl file")
         where = article_filter(since, until, source)
         cfg = load_config(config, sets)
+        recs = read_questions(questions) if questions is not None else []
         qa = RegioQA.load(index, config=cfg)
         if question is not None:
-            answers = qa.ask(question, k=k, translate=translate, where=where)
+            answers = qa.ask(question, k=k, n=n, translate=translate, where=where)
             if html is not None:
                 rows = [a.to_dict() for a in answers]
                 write_answers_html(html, [{"id": "1", "question": question, "answers": rows}],
@@ -120,26 +143,44 @@ def register(app: typer.Typer) -> None:
             else:
                 typer.echo("\n".join(_show(a, qa.index.articles.get(a.article_id)) for a in answers))
             return
-        assert questions is not None and out is not None
-        recs = read_questions(questions)
-        from tqdm import tqdm
+        assert out is not None
+        _ask_batch(qa, recs, out, k, n, translate, where, html)
 
-        from ..io import JsonlAppender, read_jsonl_tolerant
 
-        done = {str(r.get("id")) for r in read_jsonl_tolerant(out)}
-        todo = [r for r in recs if str(r["id"]) not in done]
-        with JsonlAppender(out) as w:
-            for r in tqdm(todo, desc="ask", unit="q", disable=not todo):
-                try:
-                    answers = qa.ask(r["question"], k=k, translate=translate, where=where)
-                    w.write({**r, "answers": [a.to_dict() for a in answers]})
-                except InputError as e:  # one bad question does not stop the batch
-                    w.write({**r, "answers": [], "error": str(e)})
-        typer.echo(f"wrote {out} ({len(todo)} answered, {len(done & {str(r['id']) for r in recs})} "
-                   "already there)")
-        if html is not None:
-            ids = {str(r["id"]) for r in recs}
-            recs = [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids]
-            write_answers_html(html, recs, qa.index.articles,
-                               lexical=_lexical(qa, [a for r in recs for a in r.get("answers", [])]))
-            typer.echo(f"wrote {html}")
+def _ask_batch(qa: Any, recs: list[dict[str, Any]], out: Path, k: int | None, n: int | None,
+               translate: bool | None, where: Any = None, html: Path | None = None) -> None:
+    """Answer ``recs`` into ``out`` (resumed, see the module docstring); exit 1 when any failed."""
+    from tqdm import tqdm
+
+    from ..io import JsonlAppender, read_jsonl_tolerant, resume_jsonl
+
+    res = resume_jsonl(out, wanted=[str(r["id"]) for r in recs])
+    todo = [r for r in recs if str(r["id"]) not in res.done]
+    answered = declined = failed = 0
+    with JsonlAppender(out) as w:
+        for r in tqdm(todo, desc="ask", unit="q", disable=not todo):
+            try:
+                answers = qa.ask(r["question"], k=k, n=n, translate=translate, where=where)
+            except InputError as e:  # one bad question does not stop the batch
+                w.write({**r, "answers": [], "error": str(e)})
+                failed += 1
+                continue
+            w.write({**r, "answers": [a.to_dict() for a in answers]})
+            if answers and answers[0].is_no_answer:
+                declined += 1
+            else:
+                answered += 1
+    retried = len(res.retry & {str(r["id"]) for r in todo})
+    typer.echo(f"wrote {out}: {answered} answered, {declined} declined (no answer in the articles), "
+               f"{failed} failed; {len(recs) - len(todo)} already there, {retried} retried after an "
+               "earlier failure")
+    if html is not None:
+        ids = {str(r["id"]) for r in recs}
+        done = [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids]
+        write_answers_html(html, done, qa.index.articles,
+                           lexical=_lexical(qa, [a for r in done for a in r.get("answers", [])]))
+        typer.echo(f"wrote {html}")
+    if failed:
+        typer.echo(f"error: {failed} question(s) failed; see the \"error\" field of their records in {out}",
+                   err=True)
+        raise typer.Exit(EXIT_FAILED)

@@ -13,5 +13,7 @@ SetOpt = typer.Option(None, "--set", help="Override a setting: section.key=value
 
 
 def load_config(config: Path | None, sets: list[str] | None) -> Config:
-    cfg = Config.load(config)
+    """Defaults, then ``--config FILE``, then ``REGIOQA_<SECTION>__<KEY>`` variables, then ``--set``; every
+    value is checked here, before any work."""
+    cfg = Config.load(config).override_env()
     return cfg.override_strings(sets or [])

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
+from ..escape import for_terminal
 from .common import ConfigOpt, SetOpt, load_config
 from .corpus import read_corpus
 from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
@@ -38,24 +39,35 @@ def register(app: typer.Typer) -> None:
         address: str | None = AddressOpt,
         num_workers: int | None = NumWorkersOpt,
     ) -> None:
-        """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT."""
+        """Chunk, embed and index CORPUS into OUT; unchanged chunks reuse the vectors already in OUT.
+
+        OUT is replaced atomically and locked while building (a second build into it stops at once);
+        an OUT that is a file or a folder that is not an index is refused before any work."""
         from ..embed import Embedder
         from ..index import Index
+        from ..index_store import check_out_dir, index_lock
+        from ..io import remove_stale_temps
 
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
-        articles = read_corpus(corpus)
-        if ray_opts is not None:
-            from functools import partial
+        check_out_dir(out)  # before taking the lock (which writes beside OUT), and again under it
+        with index_lock(out):
+            check_out_dir(out)
+            if removed := remove_stale_temps(out, every=True):
+                typer.echo(f"removed {removed} temporary folder(s) an interrupted build left beside {out}",
+                           err=True)
+            articles = read_corpus(corpus)
+            if ray_opts is not None:
+                from functools import partial
 
-            from ..engines.ray_engine import build_index_ray
+                from ..engines.ray_engine import build_index_ray
 
-            make_embedder = partial(Embedder, cfg.embed.model, cfg.embed)
-            idx = build_index_ray(articles, make_embedder, cfg, ray_opts, previous=None if full else out)
-        else:
-            embedder = Embedder(cfg.embed.model, cfg.embed)
-            idx = Index.build(articles, embedder, cfg, previous=None if full else out)
-        idx.save(out)
+                make_embedder = partial(Embedder, cfg.embed.model, cfg.embed)
+                idx = build_index_ray(articles, make_embedder, cfg, ray_opts, previous=None if full else out)
+            else:
+                embedder = Embedder(cfg.embed.model, cfg.embed)
+                idx = Index.build(articles, embedder, cfg, previous=None if full else out)
+            idx.save(out)
         typer.echo(f"index: {idx.build_stats}")
         typer.echo(f"wrote {out} ({idx.dense.kind} dense index, {idx.lexical.scheme} BM25)")
 
@@ -119,8 +131,8 @@ def register(app: typer.Typer) -> None:
         for h in hits:
             snippet = h.chunk.text.replace("\n", " ")
             snippet = snippet[:120] + ("…" if len(snippet) > 120 else "")
-            typer.echo(
+            typer.echo(for_terminal(
                 f"{h.rank}. [{h.score:.4f}] {h.article_title}{dated(idx.articles.get(h.article_id))} "
                 f"({h.chunk.chunk_id} {h.start}-{h.end})\n"
                 f"   {snippet}"
-            )
+            ))

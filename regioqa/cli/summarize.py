@@ -17,6 +17,7 @@ import typer
 
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
 from ..errors import InputError
+from ..escape import for_terminal
 from .common import ConfigOpt, SetOpt, load_config
 from .corpus import read_corpus
 
@@ -72,12 +73,14 @@ def register(app: typer.Typer) -> None:
         """Summarise every article of CORPUS in English.
 
         jsonl: one record per article (id, title, title_en, summary_en, aligned zh/en sentences with
-        offsets and number checks, or an error). Resumable: ids already in OUT are skipped.
+        offsets and number checks, or an error). Resumable: ids already in OUT are skipped; articles that
+        failed before are tried again (the run says how many).
         md: a Markdown digest written atomically (records are kept in OUT.jsonl beside it, resumable).
         html: one self-contained page, English summary beside the Chinese article (records as for md).
         """
+        from ..digest_md import write_markdown
         from ..io import read_jsonl_tolerant
-        from ..summarize import Summarizer, summarize_corpus, summary_from_record, write_markdown
+        from ..summarize import Summarizer, summarize_corpus, summary_from_record
 
         if fmt not in ("jsonl", "md", "html"):
             raise InputError(f"--format must be jsonl, md or html, got {fmt!r}")
@@ -102,7 +105,7 @@ def register(app: typer.Typer) -> None:
                                       progress=progress)
         typer.echo(str(report), err=True)
         for aid, reason in list(report.error_reasons.items())[:20]:
-            typer.echo(f"  error {aid}: {reason}", err=True)
+            typer.echo(f"  error {for_terminal(aid)}: {for_terminal(reason)}", err=True)
         if fmt == "md":
             wanted = {a.id for a in articles}
             recs = [r for r in read_jsonl_tolerant(records_path) if r.get("id") in wanted]
@@ -153,7 +156,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(recs if len(recs) > 1 else recs[0], ensure_ascii=False, indent=2))
         else:
             for e in outs:
-                typer.echo(e)
+                typer.echo(for_terminal(e))
         bad = [c for c in checks if not c.ok]
         note = " (lexical gloss, not a fluent translation)" if tr.lexical else ""
         typer.echo(f"[{tr.name}{note}] numbers: {len(checks) - len(bad)}/{len(checks)} lines consistent"

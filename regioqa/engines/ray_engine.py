@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, RegioQAError
+from ..offline import ENV as OFFLINE_ENV
 from ..types import Article, Chunk
 
 INSTALL_HINT = "pip install 'regioqa[ray]'"
@@ -103,10 +104,13 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
     options = options or RayOptions()
     ray = import_ray()
     started = False
+    # workers run offline too (no usage statistics, no hub): see regioqa/offline.py
+    runtime_env = {"env_vars": dict(OFFLINE_ENV)}
     if not ray.is_initialized():
         if options.address:
             try:
-                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
+                ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING,
+                         runtime_env=runtime_env)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 hint = ("" if os.environ.get("RAY_AUTH_MODE") else
                         " (a cluster with token authentication needs RAY_AUTH_MODE=token and its token)")
@@ -116,7 +120,7 @@ def ray_session(options: RayOptions | None = None) -> Iterator[Any]:
             # "local": a new instance even where another cluster runs (or left its address file behind);
             # workers get the driver's sys.path from Ray, so a source checkout works as an install does
             ray.init(address="local", num_cpus=max(2, options.num_workers), include_dashboard=False,
-                     log_to_driver=False, logging_level=logging.WARNING)
+                     log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
         started = True
     try:
         yield ray
@@ -246,8 +250,9 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
     """Summarise ``articles`` into the JSONL file ``out`` on Ray; returns the local path's
     :class:`regioqa.summarize.BatchReport`.
 
-    Records, file and resumability are those of :func:`regioqa.summarize.summarize_corpus`: ids
-    already in ``out`` (or repeated in the input) are skipped, every record is one atomic line written
+    Records, file and resumability are those of :func:`regioqa.summarize.summarize_corpus`
+    (:func:`regioqa.summarize.plan_batch`): ids already in ``out`` (or repeated in the input) are
+    skipped, earlier error records retried, every record is one atomic line written
     by the driver through :class:`regioqa.io.JsonlAppender` in corpus order, and bad articles become
     error records. ``make_summarizer`` is a picklable factory called once per actor; the default
     builds ``Summarizer(config=config)`` (the offline defaults).
@@ -255,8 +260,8 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
     from tqdm.auto import tqdm
 
     from ..config import Config
-    from ..io import JsonlAppender, read_jsonl_tolerant
-    from ..summarize import BatchReport, Summarizer
+    from ..io import JsonlAppender
+    from ..summarize import Summarizer, plan_batch
 
     t0 = time.perf_counter()
     config = config or Config()
@@ -265,16 +270,7 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
         options = dataclasses.replace(options, batch_size=config.summarize.batch_size)
     make_summarizer = make_summarizer or functools.partial(Summarizer, None, None, config)
     out = Path(out)
-    done_ids = {str(r["id"]) for r in read_jsonl_tolerant(out) if "id" in r}
-    report = BatchReport(out)
-    todo: list[Article] = []
-    seen: set[str] = set()
-    for a in articles:
-        if a.id in done_ids or a.id in seen:
-            report.skipped += 1
-            continue
-        seen.add(a.id)
-        todo.append(a)
+    todo, report = plan_batch(articles, out)
     if todo:
         factory = functools.partial(_summary_processor, make_summarizer)
         with ray_session(options), JsonlAppender(out) as app, \
@@ -298,7 +294,7 @@ def _index_processor(make_embedder: Callable[[], Any], chunk_config: Any, reusab
                      ) -> Callable[[list[Article]], list[dict[str, Any]]]:
     """Worker side of :func:`build_index_ray`: chunk each article exactly as ``Index.build`` does
     and embed, in one call per batch, the chunks whose vectors the previous index cannot lend."""
-    from ..index import _sha256_text
+    from ..index import text_sha256
     from ..text import Chunker
 
     embedder = make_embedder()
@@ -306,7 +302,7 @@ def _index_processor(make_embedder: Callable[[], Any], chunk_config: Any, reusab
 
     def run(articles: list[Article]) -> list[dict[str, Any]]:
         per_article = [chunker.run(a) for a in articles]
-        todo = [[c.text for c in chunks if _sha256_text(c.text) not in reusable] for chunks in per_article]
+        todo = [[c.text for c in chunks if text_sha256(c.text) not in reusable] for chunks in per_article]
         texts = [t for ts in todo for t in ts]
         vectors = np.asarray(embedder.embed_passages(texts), np.float32) if texts else None
         out, i = [], 0
@@ -363,26 +359,6 @@ class _Precomputed:
         return np.stack([self._vectors[t] for t in texts]).astype(np.float32, copy=False)
 
 
-def _unchanged_chunks(previous: Any, articles: Sequence[Article], config: Any,
-                     fingerprint: str) -> dict[str, list[Chunk]]:
-    """Chunks of the previous index for articles it holds unchanged, when the chunking would come out
-    the same (same chunker settings, embedder and library version); these need no worker at all."""
-    from .. import __version__
-    from ..index import article_checksum
-
-    if previous is None:
-        return {}
-    m = previous.manifest
-    if (m.get("chunker") != dataclasses.asdict(config.chunk) or m.get("library_version") != __version__
-            or m.get("embedder", {}).get("fingerprint") != fingerprint):
-        return {}
-    old: dict[str, list[Chunk]] = {}
-    for c in previous.chunks:
-        old.setdefault(c.article_id, []).append(c)
-    return {a.id: old.get(a.id, []) for a in articles
-            if a.id in previous.articles and article_checksum(previous.articles[a.id]) == article_checksum(a)}
-
-
 def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any], config: Any = None,
                     options: RayOptions | None = None, *, previous: Any = None) -> Any:
     """Build a :class:`regioqa.index.Index` with chunking and embedding done by Ray actors.
@@ -397,7 +373,7 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     from tqdm.auto import tqdm
 
     from ..config import Config
-    from ..index import Index, check_articles, load_previous, previous_vectors
+    from ..index import Index, check_articles, load_previous, previous_vectors, unchanged_chunks
 
     t0 = time.perf_counter()
     config = config or Config()
@@ -406,7 +382,7 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     pre = _Precomputed(make_embedder())
     previous = load_previous(previous)  # loaded once, lent to Index.build below
     reusable, _, _ = previous_vectors(previous, pre.fingerprint)
-    for article_id, chunks in _unchanged_chunks(previous, articles, config, pre.fingerprint).items():
+    for article_id, chunks in unchanged_chunks(previous, articles, config, pre.fingerprint).items():
         pre.set_chunks(article_id, chunks)
     todo = [a for a in articles if not pre.has_chunks(a.id)]
     if todo:
