@@ -400,8 +400,7 @@ class Index:
             weights["dense"] = rc.dense_weight
         if mode in ("bm25", "hybrid"):
             runs["bm25"], weights["bm25"] = bm25_run(self.lexical, q, depth, rc)
-        hits = fuse(runs, weights, mode, rc.rrf_k, depth, self.chunks, self.articles,
-                    where)
+        hits = fuse(runs, weights, mode, rc.rrf_k, depth, self.chunks, self.articles, where)
         if self.reranker is not None and hits:
             hits = list(self.reranker(q, hits))
         return [dataclasses.replace(h, rank=r) for r, h in enumerate(hits[:k], 1)]
