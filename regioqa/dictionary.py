@@ -25,6 +25,7 @@ from pathlib import Path
 from .errors import InputError
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
+FUNCTION_WORDS_PATH = Path(__file__).resolve().parent / "data" / "function_words.tsv"
 
 _SKIP_SENSE = re.compile(
     r"^(old |archaic |ancient |erroneous )?variant of|^see |^surname |^CL:|^classifier for|^used in |"
@@ -356,6 +357,36 @@ def _load_glossary(path: str) -> tuple[tuple[str, GlossaryEntry], ...]:
             raise InputError(f"{path}: line {i}: expected 'chinese<TAB>english[<TAB>kind]', got {line!r}")
         zh, en = cols[0].strip(), cols[1].strip()
         out[zh] = GlossaryEntry(zh, en, cols[2].strip() if len(cols) > 2 else "term")
+    return tuple(out.items())
+
+
+def load_function_words(path: str | Path | None = None) -> dict[str, tuple[str, str]]:
+    """The function-word table (``zh[/pos]<TAB>english<TAB>kind``): key -> (english, kind).
+
+    An empty English drops the word; kind ``post`` marks a postposition (English puts it first).
+
+    >>> fw = load_function_words()
+    >>> fw["的"], fw["以来"]
+    (('', 'word'), ('since', 'post'))
+    """
+    return dict(_load_function_words(str(Path(path) if path else FUNCTION_WORDS_PATH)))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_function_words(path: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as e:
+        raise InputError(f"function-word table not found: {path}") from e
+    out: dict[str, tuple[str, str]] = {}
+    for i, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        kind = cols[2].strip() if len(cols) > 2 and cols[2].strip() else "word"
+        if len(cols) < 2 or not cols[0].strip() or kind not in ("word", "post"):
+            raise InputError(f"{path}: line {i}: expected 'zh<TAB>en[<TAB>word|post]', got {line!r}")
+        out[cols[0].strip()] = (cols[1].strip(), kind)
     return tuple(out.items())
 
 

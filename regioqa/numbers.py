@@ -50,7 +50,7 @@ ZH_NUMBER = re.compile(
     rf"(?P<pct_pre>百分之)?(?P<ord>第)?(?P<num>{_NUM})(?P<big>万亿|[万亿])?(?P<approx>多|余)?"
     rf"(?P<pct>[%％])?(?P<unit>{_UNIT_RE})?(?P<approx2>多)?"
 )
-_DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>1[0-2]|[1-9])月(?:(?P<d>[1-3]?\d)[日号])?")
+DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>1[0-2]|[1-9])月(?:(?P<d>[1-3]?\d)[日号])?")
 
 _EN_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
              "fifteen sixteen seventeen eighteen nineteen twenty").split()
@@ -220,7 +220,7 @@ def render_number_zh(text: str) -> str:
         return f"{s}, {m.group('y')}" if m.group("y") and m.group("d") else (
             f"{s} {m.group('y')}" if m.group("y") else s)
 
-    text = _DATE.sub(lambda m: f"\x00{date(m)}\x01", _nfkc(text))
+    text = DATE.sub(lambda m: f"\x00{date(m)}\x01", _nfkc(text))
     out, pos = [], 0
     for m in ZH_NUMBER.finditer(text):
         if _inside_placeholder(text, m.start()):
@@ -250,7 +250,7 @@ def extract_zh_numbers(text: str) -> list[NumberMention]:
     text = _nfkc(text)
     out: list[NumberMention] = []
     taken: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text):
+    for m in DATE.finditer(text):
         for g in ("y", "m", "d"):
             if m.group(g):
                 out.append(NumberMention(float(m.group(g)), m.group(g), m.start(g), m.end(g)))

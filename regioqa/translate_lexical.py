@@ -1,0 +1,324 @@
+"""The offline lexical Chinese -> English translator (the default when no seq2seq model is prepared).
+
+:class:`LexicalTranslator`: jieba segmentation, the domain glossary first, numbers and units rendered
+by :mod:`regioqa.numbers`, person names in pinyin, then CC-CEDICT with a sense choice (cross-lingual
+embedding similarity when an embedder is injected, else a filtered frequency ranking). Word order stays
+mostly Chinese; it is a gloss, not a fluent translation, and says so (``lexical = True``).
+
+>>> t = LexicalTranslator()
+>>> out = t.translate(["2023年，呼和浩特市科技创新发展指数排名第30位。"])[0]
+>>> "2023" in out and "Hohhot" in out and "30th" in out
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
+from .embed import check_texts
+from .numbers import DATE, ZH_NUMBER, render_number_match, render_number_zh
+
+LEXICAL_NAME = "lexical-cedict"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_POST = "\x03"  # marks a postposition: it moves before the token it follows
+
+# Function words and news-register senses that CC-CEDICT's first sense gets wrong ("" drops the word).
+# Keys may be "word" or "word/flag" (jieba POS flag prefix) for flag-specific choices.
+FUNCTION_WORDS: dict[str, str] = {k: (_POST + en if kind == "post" else en)
+                                  for k, (en, kind) in load_function_words().items()}
+
+
+def has_chinese(text: str) -> bool:
+    """True when ``text`` holds a Han character.
+
+    >>> has_chinese("Hohhot 呼和浩特"), has_chinese("Hohhot")
+    (True, False)
+    """
+    return bool(_HAN.search(text))
+
+
+_COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+_LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
+_POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
+               "你": "your", "你们": "your", "它们": "their"}
+_SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
+_PUNCT = {"，": ",", "。": _SENT_END + ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!", "“": '"',
+          "”": '"', "‘": "'", "’": "'", "（": "(", "）": ")", "《": '"', "》": '"', "【": "[",
+          "】": "]", "—": "–", "——": "–", "…": "...", "……": "...", "·": " ", "「": '"',
+          "」": '"', "『": '"', "』": '"', "～": "-", "〔": "(", "〕": ")", "．": "."}
+_NO_SPACE_BEFORE = set(",.;:?!)]%")
+
+
+class LexicalTranslator:
+    """Word-by-word Chinese -> English gloss (offline default). Outputs are marked ``lexical = True``.
+
+    ``embedder`` (optional, a :class:`regioqa.embed.Embedder`): choose among CC-CEDICT senses by
+    cosine similarity of each sense to the source sentence (multilingual embeddings); otherwise the
+    first sense left after filtering (CC-CEDICT lists common senses first) is used.
+    """
+
+    name = LEXICAL_NAME
+    lexical = True
+
+    def __init__(self, glossary: str | Path | None = None, dictionary: Dictionary | None = None,
+                 embedder: Any | None = None, max_senses: int = 4) -> None:
+        self.glossary = {k: v.en for k, v in load_glossary(glossary).items()}
+        self._gl_max = max((len(k) for k in self.glossary), default=0)
+        self._dict = dictionary
+        self.embedder = embedder
+        self.max_senses = max_senses
+        self._sense_cache: dict[str, np.ndarray] = {}
+        self._pseg: Any = None
+        self._pending_in = False
+        if embedder is not None:
+            self.name = f"{LEXICAL_NAME}+emb"
+
+    @property
+    def dictionary(self) -> Dictionary:
+        if self._dict is None:
+            self._dict = get_dictionary()
+        return self._dict
+
+    def _posseg(self) -> Any:
+        """A private jieba tokenizer (the global one, used for BM25 elsewhere, stays untouched)."""
+        if self._pseg is None:
+            import jieba
+            import jieba.posseg
+
+            tk = jieba.Tokenizer()
+            for w in ("我院", "我市", "我省", "我区", "我校", "我所", "线上线下"):
+                tk.add_word(w, freq=5_000)
+            for w in self.glossary:
+                if _HAN.search(w) and re.fullmatch(r"[\u3400-\u9fff]+", w):
+                    tk.add_word(w, freq=10_000, tag="gl")
+            self._pseg = jieba.posseg.POSTokenizer(tk)
+        return self._pseg
+
+    def translate(self, texts: list[str]) -> list[str]:
+        """Translate each text (any length; sentences are handled one by one)."""
+        return [self.translate_one(t) for t in check_texts(texts)]
+
+    def translate_one(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+        if not text.strip():
+            return ""
+        text = _t2s().convert(text)  # traditional input (DRCD, Taiwan, Hong Kong) -> simplified
+        sent_vec = self._embed_sentence(text) if self.embedder is not None else None
+        tokens: list[str] = []
+        self._pending_in = False
+        for kind, piece in self._pieces(text):
+            if kind == "plain":
+                tokens.extend(self._translate_plain(piece, sent_vec))
+            else:
+                tokens.append(piece)
+        for i, t in enumerate(tokens):  # 2022年以来 -> since 2022
+            if t.startswith(_POST):
+                if i > 0 and tokens[i - 1][:1].isalnum():
+                    tokens[i - 1], tokens[i] = t[1:], tokens[i - 1]
+                else:
+                    tokens[i] = t[1:]
+        return _join(tokens)
+
+    # segmentation: glossary and number expressions first, jieba for the rest
+    def _pieces(self, text: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        buf: list[str] = []
+        i, n = 0, len(text)
+        dates = {m.start(): m for m in DATE.finditer(text)}
+
+        def flush() -> None:
+            if buf:
+                out.append(("plain", "".join(buf)))
+                buf.clear()
+
+        while i < n:
+            hit = None
+            for L in range(min(self._gl_max, n - i), 0, -1):
+                if text[i:i + L] in self.glossary:
+                    hit = (L, self.glossary[text[i:i + L]])
+                    break
+            if hit is None and i in dates:
+                m = dates[i]
+                hit = (m.end() - m.start(), render_number_zh(m.group(0)))
+            if hit is None and (text[i].isdigit() or text[i] in "零〇一二两三四五六七八九十百千第百"):
+                m = ZH_NUMBER.match(text, i)
+                if m and m.end() > i:
+                    r = render_number_match(m)
+                    if r is not None:
+                        hit = (m.end() - i, r)
+            if hit is None:
+                buf.append(text[i])
+                i += 1
+                continue
+            flush()
+            out.append(("fixed", hit[1]))
+            i += hit[0]
+        flush()
+        return out
+
+    def _translate_plain(self, text: str, sent_vec: np.ndarray | None) -> list[str]:
+        out: list[str] = []
+        toks = [(w, f) for w, f in self._posseg().lcut(text, HMM=True)]
+        i = 0
+        while i < len(toks):
+            word, flag = toks[i]
+            # 在/于 ... 中/里/上: the localiser closes the frame, and English needs only one "in"
+            if word in ("在", "于") and flag.startswith("p"):
+                self._pending_in = True
+            elif self._pending_in and word in _LOCALISERS:
+                self._pending_in = False
+                i += 1
+                continue
+            elif word in "，。；：！？,.;:!?":
+                self._pending_in = False
+            if word in _POSSESSIVE and i + 1 < len(toks) and toks[i + 1][0] == "的":
+                out.append(_POSSESSIVE[word])  # 我们的 -> our
+                i += 2
+                continue
+            if word in _COMPLEMENTS and i > 0 and toks[i - 1][1].startswith("v"):
+                i += 1  # directional complement: 研发出 -> develop (not "develop go out")
+                continue
+            name, used = self._name_at(toks, i)
+            if name:
+                out.append(name)
+                i += used
+                continue
+            out.extend(self._word(word, flag, sent_vec))
+            i += 1
+        return out
+
+    def _name_at(self, toks: list[tuple[str, str]], i: int) -> tuple[str | None, int]:
+        """Person names (jieba ``nr``) in pinyin. jieba often splits a name after the surname
+        (郭/晋宁, 吕/和平, 陈/十一) or before the last character (欧阳明/高); those are rejoined."""
+        word, flag = toks[i]
+        if not flag.startswith("nr") or not _HAN.fullmatch(word[:1] or "x"):
+            return None, 0
+        d = self.dictionary
+        nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+        if len(word) == 1 and self._is_surname(word):
+            if 1 <= len(nxt[0]) <= 2 and _HAN.match(nxt[0]) and nxt[1][:2] in ("nr", "nz", "m", "ns", "nt"):
+                return d.name_pinyin(word + nxt[0]), 2
+            return d.name_pinyin(word), 1  # 郭老师 -> Guo teacher
+        if len(word) == 3 and self._is_surname(word[:2]) and len(nxt[0]) == 1 and _HAN.match(nxt[0]) \
+                and nxt[0] not in FUNCTION_WORDS:
+            return d.name_pinyin(word + nxt[0]), 2
+        if 2 <= len(word) <= 4 and self._is_name(word) and (self._is_surname(word[0])
+                                                              or self._is_surname(word[:2])):
+            return d.name_pinyin(word), 1
+        return None, 0
+
+    def _is_surname(self, s: str) -> bool:
+        return any("surname " in x for e in self.dictionary.entries.get(s, []) for x in e.senses)
+
+    def _word(self, word: str, flag: str, sent_vec: np.ndarray | None) -> list[str]:
+        if not word.strip():
+            return []
+        if word in _PUNCT:
+            return [_PUNCT[word]]
+        if not _HAN.search(word):
+            return [_PUNCT.get(c, c) for c in word] if all(c in _PUNCT for c in word) else [word.strip()]
+        if word in self.glossary:
+            return [self.glossary[word]]
+        for key in (f"{word}/{flag[:1]}", f"{word}/{flag}", word):
+            if key in FUNCTION_WORDS:
+                return [FUNCTION_WORDS[key]] if FUNCTION_WORDS[key] else []
+        d = self.dictionary
+        senses = d.senses(word, pos=flag)
+        if senses:
+            return [self._choose(word, senses, sent_vec)]
+        # unknown word: longest dictionary pieces, pinyin for what is left
+        out: list[str] = []
+        i = 0
+        while i < len(word):
+            L = d.longest_prefix(word, i)
+            if L:
+                piece = word[i:i + L]
+                fw = FUNCTION_WORDS.get(piece)
+                s = d.senses(piece)
+                if fw is not None:
+                    if fw:
+                        out.append(fw)
+                elif s:
+                    out.append(self._choose(piece, s, sent_vec))
+                else:
+                    out.append(d.name_pinyin(piece).replace(" ", "").capitalize())
+                i += L
+            else:
+                py = d.char_pinyin(word[i])
+                out.append(py or word[i])
+                i += 1
+        return out
+
+    def _is_name(self, word: str) -> bool:
+        es = self.dictionary.lookup(word)
+        return not es or all(e.is_proper for e in es)
+
+    def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None) -> str:
+        cands = senses[: self.max_senses]
+        if sent_vec is None or len(cands) == 1:
+            return cands[0]
+        vecs = self._sense_vectors(cands)
+        sims = vecs @ sent_vec - 0.02 * np.arange(len(cands))  # slight prior for CC-CEDICT order
+        return cands[int(np.argmax(sims))]
+
+    def _embed_sentence(self, text: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_passages([text])[0], dtype=np.float32)
+
+    def _sense_vectors(self, senses: list[str]) -> np.ndarray:
+        todo = [s for s in senses if s not in self._sense_cache]
+        if todo:
+            vecs = np.asarray(self.embedder.embed_passages(todo), dtype=np.float32)
+            for s, v in zip(todo, vecs, strict=True):
+                self._sense_cache[s] = v
+        return np.stack([self._sense_cache[s] for s in senses])
+
+
+def _join(tokens: list[str]) -> str:
+    """Join English tokens with sensible spacing; capitalise sentence starts; drop stutters."""
+    out: list[str] = []
+    open_q = {'"': False, "'": False}
+    for t in tokens:
+        t = t.strip()
+        if not t:
+            continue
+        if out and t.lower() == out[-1].strip().lower() and t[0].isalpha():
+            continue  # "and and"
+        if t in open_q:
+            out.append(t if open_q[t] or not out else f" {t}")
+            open_q[t] = not open_q[t]
+            continue
+        prev = out[-1].strip() if out else ""
+        if not out:
+            out.append(t)
+        elif t[0] in _NO_SPACE_BEFORE and not t.startswith("..."):
+            out.append(t)
+        elif prev.endswith(("(", "[")) or (prev in open_q and open_q[prev]):
+            out.append(t)
+        else:
+            out.append(" " + t)
+    s = "".join(out).strip()
+    s = re.sub(r"\s+", " ", s)
+    s = re.sub(r"([,;:])(?=[^\s\d\"'])", r"\1 ", s)
+    s = re.sub(r"\s+([,.;:?!%\x02])", r"\1", s)
+    s = re.sub(r"([\x02!?]\.?[\"']?\s*[\"']?)([a-z])", lambda m: m.group(1) + m.group(2).upper(), s)
+    s = re.sub(r"((?:^|[:,] )[\"'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), s)
+    s = re.sub(r"\x02\.(?=[A-Za-z])", ". ", s)
+    s = s.replace(_SENT_END, "")
+    s = re.sub(r"([,;:])\1+", r"\1", s)
+    s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
+    s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
+    return s[:1].upper() + s[1:]
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
