@@ -128,26 +128,42 @@ class Dictionary:
         >>> get_dictionary().senses("发展", pos="v")[0]
         'develop'
         """
+        return [g for g, _, gi, _ in self.glosses(word, proper=proper, pos=pos) if gi == 0]
+
+    def glosses(self, word: str, proper: bool = False, pos: str | None = None) -> list[tuple[str, int, int, bool]]:
+        """Every cleaned gloss of every usable sense: ``(gloss, sense_rank, gloss_rank, is_verb)``, in
+        the order :meth:`senses` uses (``gloss_rank`` 0 is a sense's first gloss).
+
+        >>> [g for g, *_ in get_dictionary().glosses("餐厅")]
+        ['dining hall', 'dining room', 'restaurant']
+        """
         entries = self.lookup(word)
         if proper:
             entries = sorted(entries, key=lambda e: not e.is_proper)
-        cands: list[tuple[str, bool]] = []
+        cands: list[tuple[str, int, bool]] = []
         seen: set[str] = set()
         for e in entries:
             for s in e.senses:
                 if not _usable(s):
                     continue
-                raw = s.split(";")[0].strip()
-                g = clean_gloss(raw)
-                if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
-                    g = _leading_name(g)
-                if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
-                    seen.add(g)
-                    cands.append((g, raw.startswith("to ")))
+                verb = s.strip().startswith("to ")
+                for gi, raw in enumerate(s.split(";")):
+                    raw = raw.strip()
+                    g = clean_gloss(raw)
+                    if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
+                        g = _leading_name(g)
+                    if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
+                        seen.add(g)
+                        cands.append((g, gi, verb or raw.startswith("to ")))
         if pos and pos[:1] in "vnad" and pos not in ("vn",):
             want_verb = pos.startswith("v")
-            cands.sort(key=lambda c: c[1] != want_verb)  # stable: keeps CC-CEDICT order within each group
-        return [g for g, _ in cands]
+            cands.sort(key=lambda c: c[2] != want_verb)  # stable: keeps CC-CEDICT order within each group
+        out: list[tuple[str, int, int, bool]] = []
+        rank = -1
+        for g, gi, verb in cands:
+            rank += gi == 0 or rank < 0
+            out.append((g, rank, gi, verb))
+        return out
 
     def best(self, word: str) -> str | None:
         """The first usable gloss, or None."""

@@ -20,18 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
 from .embed import check_texts
 from .numbers import DATE, ZH_NUMBER, render_number_match, render_number_zh
+from .translate_rules import POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_POST = "\x03"  # marks a postposition: it moves before the token it follows
 
 # Function words and news-register senses that CC-CEDICT's first sense gets wrong ("" drops the word).
 # Keys may be "word" or "word/flag" (jieba POS flag prefix) for flag-specific choices.
-FUNCTION_WORDS: dict[str, str] = {k: (_POST + en if kind == "post" else en)
+FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
                                   for k, (en, kind) in load_function_words().items()}
 
 
@@ -48,12 +49,6 @@ _COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
 _LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
                "你": "your", "你们": "your", "它们": "their"}
-_SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
-_PUNCT = {"，": ",", "。": _SENT_END + ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!", "“": '"',
-          "”": '"', "‘": "'", "’": "'", "（": "(", "）": ")", "《": '"', "》": '"', "【": "[",
-          "】": "]", "—": "–", "——": "–", "…": "...", "……": "...", "·": " ", "「": '"',
-          "」": '"', "『": '"', "』": '"', "～": "-", "〔": "(", "〕": ")", "．": "."}
-_NO_SPACE_BEFORE = set(",.;:?!)]%")
 
 
 class LexicalTranslator:
@@ -75,6 +70,7 @@ class LexicalTranslator:
         self.embedder = embedder
         self.max_senses = max_senses
         self._sense_cache: dict[str, np.ndarray] = {}
+        self._rank_cache: dict[tuple[str, str], list[str]] = {}
         self._pseg: Any = None
         self._pending_in = False
         if embedder is not None:
@@ -111,60 +107,55 @@ class LexicalTranslator:
             return ""
         text = _t2s().convert(text)  # traditional input (DRCD, Taiwan, Hong Kong) -> simplified
         sent_vec = self._embed_sentence(text) if self.embedder is not None else None
-        tokens: list[str] = []
+        units: list[Unit] = []
         self._pending_in = False
-        for kind, piece in self._pieces(text):
+        for kind, zh, en in self._pieces(text):
             if kind == "plain":
-                tokens.extend(self._translate_plain(piece, sent_vec))
+                units.extend(self._plain_units(zh, sent_vec))
             else:
-                tokens.append(piece)
-        for i, t in enumerate(tokens):  # 2022年以来 -> since 2022
-            if t.startswith(_POST):
-                if i > 0 and tokens[i - 1][:1].isalnum():
-                    tokens[i - 1], tokens[i] = t[1:], tokens[i - 1]
-                else:
-                    tokens[i] = t[1:]
-        return _join(tokens)
+                units.append(Unit(zh, kind, [en]))
+        return join_tokens(apply_rules(units))
 
     # segmentation: glossary and number expressions first, jieba for the rest
-    def _pieces(self, text: str) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
+    def _pieces(self, text: str) -> list[tuple[str, str, str]]:
+        """``(kind, chinese, english)``: kind "plain" (english empty), "gl" (glossary) or "m" (number)."""
+        out: list[tuple[str, str, str]] = []
         buf: list[str] = []
         i, n = 0, len(text)
         dates = {m.start(): m for m in DATE.finditer(text)}
 
         def flush() -> None:
             if buf:
-                out.append(("plain", "".join(buf)))
+                out.append(("plain", "".join(buf), ""))
                 buf.clear()
 
         while i < n:
             hit = None
             for L in range(min(self._gl_max, n - i), 0, -1):
                 if text[i:i + L] in self.glossary:
-                    hit = (L, self.glossary[text[i:i + L]])
+                    hit = (L, self.glossary[text[i:i + L]], "gl")
                     break
             if hit is None and i in dates:
                 m = dates[i]
-                hit = (m.end() - m.start(), render_number_zh(m.group(0)))
+                hit = (m.end() - m.start(), render_number_zh(m.group(0)), "m")
             if hit is None and (text[i].isdigit() or text[i] in "零〇一二两三四五六七八九十百千第百"):
                 m = ZH_NUMBER.match(text, i)
                 if m and m.end() > i:
                     r = render_number_match(m)
                     if r is not None:
-                        hit = (m.end() - i, r)
+                        hit = (m.end() - i, r, "m")
             if hit is None:
                 buf.append(text[i])
                 i += 1
                 continue
             flush()
-            out.append(("fixed", hit[1]))
+            out.append((hit[2], text[i:i + hit[0]], hit[1]))
             i += hit[0]
         flush()
         return out
 
-    def _translate_plain(self, text: str, sent_vec: np.ndarray | None) -> list[str]:
-        out: list[str] = []
+    def _plain_units(self, text: str, sent_vec: np.ndarray | None) -> list[Unit]:
+        out: list[Unit] = []
         toks = [(w, f) for w, f in self._posseg().lcut(text, HMM=True)]
         i = 0
         while i < len(toks):
@@ -179,7 +170,7 @@ class LexicalTranslator:
             elif word in "，。；：！？,.;:!?":
                 self._pending_in = False
             if word in _POSSESSIVE and i + 1 < len(toks) and toks[i + 1][0] == "的":
-                out.append(_POSSESSIVE[word])  # 我们的 -> our
+                out.append(Unit(word + "的", "r", [_POSSESSIVE[word]]))  # 我们的 -> our
                 i += 2
                 continue
             if word in _COMPLEMENTS and i > 0 and toks[i - 1][1].startswith("v"):
@@ -187,10 +178,10 @@ class LexicalTranslator:
                 continue
             name, used = self._name_at(toks, i)
             if name:
-                out.append(name)
+                out.append(Unit("".join(w for w, _ in toks[i:i + used]), "nr", [name]))
                 i += used
                 continue
-            out.extend(self._word(word, flag, sent_vec))
+            out.append(Unit(word, flag, self._word(word, flag, sent_vec)))
             i += 1
         return out
 
@@ -220,17 +211,17 @@ class LexicalTranslator:
     def _word(self, word: str, flag: str, sent_vec: np.ndarray | None) -> list[str]:
         if not word.strip():
             return []
-        if word in _PUNCT:
-            return [_PUNCT[word]]
+        if word in PUNCT:
+            return [PUNCT[word]]
         if not _HAN.search(word):
-            return [_PUNCT.get(c, c) for c in word] if all(c in _PUNCT for c in word) else [word.strip()]
+            return [PUNCT.get(c, c) for c in word] if all(c in PUNCT for c in word) else [word.strip()]
         if word in self.glossary:
             return [self.glossary[word]]
         for key in (f"{word}/{flag[:1]}", f"{word}/{flag}", word):
             if key in FUNCTION_WORDS:
                 return [FUNCTION_WORDS[key]] if FUNCTION_WORDS[key] else []
         d = self.dictionary
-        senses = d.senses(word, pos=flag)
+        senses = self._senses(word, flag)
         if senses:
             return [self._choose(word, senses, sent_vec)]
         # unknown word: longest dictionary pieces, pinyin for what is left
@@ -241,7 +232,7 @@ class LexicalTranslator:
             if L:
                 piece = word[i:i + L]
                 fw = FUNCTION_WORDS.get(piece)
-                s = d.senses(piece)
+                s = self._senses(piece, "")
                 if fw is not None:
                     if fw:
                         out.append(fw)
@@ -259,6 +250,15 @@ class LexicalTranslator:
     def _is_name(self, word: str) -> bool:
         es = self.dictionary.lookup(word)
         return not es or all(e.is_proper for e in es)
+
+    def _senses(self, word: str, flag: str) -> list[str]:
+        """Candidate glosses, best first: CC-CEDICT order (POS-matched senses first) traded against
+        how common the English gloss is (``wordfreq`` Zipf frequency; rare and long glosses lose)."""
+        key = (word, flag)
+        hit = self._rank_cache.get(key)
+        if hit is None:
+            hit = self._rank_cache[key] = rank_glosses(self.dictionary.glosses(word, pos=flag or None))
+        return hit
 
     def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None) -> str:
         cands = senses[: self.max_senses]
@@ -280,41 +280,21 @@ class LexicalTranslator:
         return np.stack([self._sense_cache[s] for s in senses])
 
 
-def _join(tokens: list[str]) -> str:
-    """Join English tokens with sensible spacing; capitalise sentence starts; drop stutters."""
-    out: list[str] = []
-    open_q = {'"': False, "'": False}
-    for t in tokens:
-        t = t.strip()
-        if not t:
-            continue
-        if out and t.lower() == out[-1].strip().lower() and t[0].isalpha():
-            continue  # "and and"
-        if t in open_q:
-            out.append(t if open_q[t] or not out else f" {t}")
-            open_q[t] = not open_q[t]
-            continue
-        prev = out[-1].strip() if out else ""
-        if not out:
-            out.append(t)
-        elif t[0] in _NO_SPACE_BEFORE and not t.startswith("..."):
-            out.append(t)
-        elif prev.endswith(("(", "[")) or (prev in open_q and open_q[prev]):
-            out.append(t)
-        else:
-            out.append(" " + t)
-    s = "".join(out).strip()
-    s = re.sub(r"\s+", " ", s)
-    s = re.sub(r"([,;:])(?=[^\s\d\"'])", r"\1 ", s)
-    s = re.sub(r"\s+([,.;:?!%\x02])", r"\1", s)
-    s = re.sub(r"([\x02!?]\.?[\"']?\s*[\"']?)([a-z])", lambda m: m.group(1) + m.group(2).upper(), s)
-    s = re.sub(r"((?:^|[:,] )[\"'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), s)
-    s = re.sub(r"\x02\.(?=[A-Za-z])", ". ", s)
-    s = s.replace(_SENT_END, "")
-    s = re.sub(r"([,;:])\1+", r"\1", s)
-    s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
-    s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
-    return s[:1].upper() + s[1:]
+SENSE_PENALTY, GLOSS_PENALTY = 1.5, 0.8
+
+
+def rank_glosses(glosses: list[tuple[str, int, int, bool]]) -> list[str]:
+    """Order ``(gloss, sense_rank, gloss_rank, is_verb)`` candidates by English frequency minus a
+    penalty for a later sense or gloss.
+
+    >>> rank_glosses([("marketplace", 0, 0, False), ("market", 1, 0, False)])
+    ['market', 'marketplace']
+    """
+    def score(c: tuple[str, int, int, bool]) -> float:
+        g, si, gi, _ = c
+        return zipf_frequency(g, "en", wordlist="best") - SENSE_PENALTY * si - GLOSS_PENALTY * gi
+
+    return [c[0] for c in sorted(glosses, key=score, reverse=True)]
 
 
 @functools.lru_cache(maxsize=1)
