@@ -67,6 +67,7 @@ def clean_gloss(gloss: str) -> str:
     """
     g = _HANZI_REF.sub("", gloss)
     g = _PAREN.sub(" ", g).strip(" ,;.")
+    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's)\b|[?!]+$", "", g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
@@ -286,7 +287,7 @@ class Dictionary:
 
 def _leading_name(gloss: str) -> str:
     """The leading run of capitalised words of a proper-noun gloss (the name without its description)."""
-    m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss + " ")
+    m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss.split(",")[0] + " ")
     return m.group(0).strip() if m else gloss
 
 
@@ -402,6 +403,8 @@ def _load_function_words(path: str) -> tuple[tuple[str, tuple[str, str]], ...]:
         kind = cols[2].strip() if len(cols) > 2 and cols[2].strip() else "word"
         if len(cols) < 2 or not cols[0].strip() or kind not in ("word", "post"):
             raise InputError(f"{path}: line {i}: expected 'zh<TAB>en[<TAB>word|post]', got {line!r}")
+        if cols[0].strip() in out:
+            raise InputError(f"{path}: line {i}: {cols[0].strip()!r} is listed twice")
         out[cols[0].strip()] = (cols[1].strip(), kind)
     return tuple(out.items())
 

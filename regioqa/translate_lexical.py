@@ -280,19 +280,20 @@ class LexicalTranslator:
         return np.stack([self._sense_cache[s] for s in senses])
 
 
-SENSE_PENALTY, GLOSS_PENALTY = 1.5, 0.8
+SENSE_PENALTY, GLOSS_PENALTY, WORD_PENALTY = 2.5, 1.0, 0.5
 
 
 def rank_glosses(glosses: list[tuple[str, int, int, bool]]) -> list[str]:
     """Order ``(gloss, sense_rank, gloss_rank, is_verb)`` candidates by English frequency minus a
-    penalty for a later sense or gloss.
+    penalty for a later sense or gloss and for each extra word.
 
     >>> rank_glosses([("marketplace", 0, 0, False), ("market", 1, 0, False)])
     ['market', 'marketplace']
     """
     def score(c: tuple[str, int, int, bool]) -> float:
         g, si, gi, _ = c
-        return zipf_frequency(g, "en", wordlist="best") - SENSE_PENALTY * si - GLOSS_PENALTY * gi
+        return (zipf_frequency(g, "en", wordlist="best") - SENSE_PENALTY * si - GLOSS_PENALTY * gi
+                - WORD_PENALTY * g.count(" "))
 
     return [c[0] for c in sorted(glosses, key=score, reverse=True)]
 
