@@ -36,6 +36,9 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
                                   for k, (en, kind) in load_function_words().items()}
 
 
+MERGE = True
+
+
 def has_chinese(text: str) -> bool:
     """True when ``text`` holds a Han character.
 
@@ -156,7 +159,7 @@ class LexicalTranslator:
 
     def _plain_units(self, text: str, sent_vec: np.ndarray | None) -> list[Unit]:
         out: list[Unit] = []
-        toks = [(w, f) for w, f in self._posseg().lcut(text, HMM=True)]
+        toks = self._merge([(w, f) for w, f in self._posseg().lcut(text, HMM=True)])
         i = 0
         while i < len(toks):
             word, flag = toks[i]
@@ -183,6 +186,29 @@ class LexicalTranslator:
                 continue
             out.append(Unit(word, flag, self._word(word, flag, sent_vec)))
             i += 1
+        return out
+
+    def _merge(self, toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Join runs of two or three jieba tokens that form a longer CC-CEDICT headword with a usable
+        common-word sense (生物/传感器 -> 生物传感器 "biosensor")."""
+        if not MERGE:
+            return toks
+        d = self.dictionary
+        out: list[tuple[str, str]] = []
+        i = 0
+        while i < len(toks):
+            for n in (3, 2):
+                if i + n > len(toks):
+                    continue
+                cat = "".join(w for w, _ in toks[i:i + n])
+                if len(cat) <= 6 and _HAN.fullmatch(cat[0]) and cat not in FUNCTION_WORDS and any(
+                        not e.is_proper for e in d.entries.get(cat, ())) and d.senses(cat):
+                    out.append((cat, toks[i + n - 1][1]))
+                    i += n
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
         return out
 
     def _name_at(self, toks: list[tuple[str, str]], i: int) -> tuple[str | None, int]:

@@ -14,6 +14,7 @@ sensible spacing and capitals.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -52,6 +53,10 @@ def apply_rules(units: list[Unit]) -> list[str]:
     units = [u for u in units if u.zh.strip() or u.en]
     _classifiers(units)
     units = _de_phrases(units)
+    _articles(units)
+    _enumerations(units)
+    _verb_chains(units)
+    _inflect(units)
     tokens: list[str] = []
     for u in units:
         tokens.extend(u.en)
@@ -102,6 +107,112 @@ def _de_phrases(units: list[Unit]) -> list[Unit]:
     return out
 
 
+def _articles(units: list[Unit]) -> None:
+    """``the`` before a bare common noun that follows a preposition or a verb."""
+    for i in range(1, len(units)):
+        u, prev = units[i], units[i - 1]
+        if not u.nounish() or not prev.en or not prev.flag[:1] in ARTICLE_AFTER:
+            continue
+        first = u.en[0]
+        if first.lower() in _DETERMINED or not first[:1].islower():
+            continue
+        u.en = ["the"] + u.en
+
+
+ARTICLE_AFTER = "pvc"
+
+
+def _enumerations(units: list[Unit]) -> None:
+    """A、B、C -> A, B and C (the last enumeration comma of a clause becomes "and")."""
+    last = -1
+    for i, u in enumerate(units + [Unit("。", "x", [])]):
+        if u.zh == "、":
+            last = i
+        elif u.zh in CLAUSE_END:
+            if last >= 0 and ENUM_AND:
+                units[last].en = ["and"]
+            last = -1
+
+
+CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
+ENUM_AND = True
+CONTROL_VERBS = frozenset("需要 要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 必须 试图 尝试 拒绝 同意 "
+                          "承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 允许 能够 帮".split())
+VERB_TO = "control"
+
+
+def _verb_chains(units: list[Unit]) -> None:
+    """需要 + verb -> "need to" + verb; 有 opening a clause -> "there is"."""
+    for i, u in enumerate(units):
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if VERB_TO and nxt is not None and u.en and nxt.flag.startswith("v") and nxt.en and (
+                u.zh in CONTROL_VERBS if VERB_TO == "control" else u.flag.startswith("v")):
+            u.en = u.en + ["to"]
+        if THERE_IS and u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
+            u.en = ["there is"] if u.zh == "有" else ["there is no"]
+
+
+THERE_IS = True
+
+
+PAST_BEFORE = frozenset({"已", "已经", "曾", "曾经"})
+PLURAL_AFTER = frozenset({"many", "several", "various", "multiple", "a number of", "these", "those", "some",
+                          "numerous", "a series of", "a batch of", "both", "all", "more", "most", "other"})
+INFLECT = True
+
+
+def _inflect(units: list[Unit]) -> None:
+    """Past tense for a verb marked by 了 or 已经, a past participle after 被 (被认可 -> is recognised),
+    plural nouns after a number above one or "many", "several", ..."""
+    if not INFLECT:
+        return
+    for i, u in enumerate(units):
+        if not u.en:
+            continue
+        prev = units[i - 1] if i else None
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if u.flag.startswith("v") and u.flag != "vn":
+            if prev is not None and prev.zh == "被":
+                prev.en = ["is"]
+                u.en = [inflect(u.en[0], "VBN")] + u.en[1:]
+            elif (nxt is not None and nxt.zh == "了") or (prev is not None and prev.zh in PAST_BEFORE):
+                u.en = [inflect(u.en[0], "VBD")] + u.en[1:]
+        elif u.nounish() and prev is not None and _counts_many(prev):
+            u.en = u.en[:-1] + [inflect(u.en[-1], "NNS")]
+
+
+def _counts_many(u: Unit) -> bool:
+    text = " ".join(u.en).lower()
+    if text in PLURAL_AFTER:
+        return True
+    if u.flag != "m":
+        return False
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)(?: (million|billion|thousand))?$", text)
+    if m is None:
+        return text.split(" ")[-1] in ("million", "billion", "thousand") or text in _NUMBER_WORDS
+    return bool(m.group(2)) or float(m.group(1).replace(",", "")) > 1
+
+
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                          "hundred".split())
+
+
+@functools.lru_cache(maxsize=20_000)
+def inflect(word: str, tag: str) -> str:
+    """``word`` inflected by lemminflect (Penn tag VBD, VBN or NNS); unchanged when it is not a plain
+    lower-case word, or a plural already.
+
+    >>> inflect("obtain", "VBD"), inflect("product", "NNS"), inflect("products", "NNS"), inflect("go", "VBN")
+    ('obtained', 'products', 'products', 'gone')
+    """
+    if not word.isalpha() or not word.islower() or (tag == "NNS" and word.endswith("s")):
+        return word
+    from lemminflect import getInflection
+
+    forms = getInflection(word, tag=tag)
+    return forms[-1] if tag == "NNS" and forms else (forms[0] if forms else word)
+
+
 def _run_back(units: list[Unit], most: int = 2) -> int:
     n = 0
     while n < most and n < len(units) and (units[-1 - n].nounish() or units[-1 - n].flag.startswith(_NAME)):
@@ -113,7 +224,7 @@ def _run_fwd(units: list[Unit], start: int, most: int = 2) -> int:
     n = 0
     while n < most and start + n < len(units) and units[start + n].nounish():
         n += 1
-    if start + n < len(units) and units[start + n].nounish():
+    if start + n < len(units) and (units[start + n].nounish() or units[start + n].flag == "gl"):
         return 0  # a longer noun run: its head is further on, leave it
     return n
 
