@@ -34,6 +34,7 @@ _SKIP_SENSE = re.compile(
     r"onom\.|vulgar|derog\.|euphemism|bound form)\)|^abbr\. for|^pr\. |^\(?[a-z]+\.? ?pr\.",
     re.IGNORECASE,
 )
+_REGISTER = re.compile(r"^\((archaic|literary|classical|old|dialect|Tw|slang|bound form)\)\s*")
 _PAREN = re.compile(r"\s*\([^()]*\)\s*")
 _HANZI_REF = re.compile(r"[\u3400-\u9fff|]+\[[^\]]*\]")
 _TONE = re.compile(r"[1-5]$")
@@ -71,6 +72,7 @@ def clean_gloss(gloss: str) -> str:
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
+    g = re.sub(r"^([\w-]+) or [\w-]+$", r"\1", g)  # "round or stage" -> "round"
     return re.sub(r"\s+", " ", g).strip()
 
 
@@ -131,9 +133,11 @@ class Dictionary:
         """
         return [g for g, _, gi, _ in self.glosses(word, proper=proper, pos=pos) if gi == 0]
 
-    def glosses(self, word: str, proper: bool = False, pos: str | None = None) -> list[tuple[str, int, int, bool]]:
+    def glosses(self, word: str, proper: bool = False,
+                pos: str | None = None) -> list[tuple[str, int, int, bool]]:
         """Every cleaned gloss of every usable sense: ``(gloss, sense_rank, gloss_rank, is_verb)``, in
-        the order :meth:`senses` uses (``gloss_rank`` 0 is a sense's first gloss).
+        the order :meth:`senses` uses (``gloss_rank`` 0 is a sense's first gloss). A word whose only
+        senses carry a register tag ("(literary) to give") gets those, untagged.
 
         >>> [g for g, *_ in get_dictionary().glosses("餐厅")]
         ['dining hall', 'dining room', 'restaurant']
@@ -143,19 +147,20 @@ class Dictionary:
             entries = sorted(entries, key=lambda e: not e.is_proper)
         cands: list[tuple[str, int, bool]] = []
         seen: set[str] = set()
-        for e in entries:
-            for s in e.senses:
-                if not _usable(s):
-                    continue
-                verb = s.strip().startswith("to ")
-                for gi, raw in enumerate(s.split(";")):
-                    raw = raw.strip()
-                    g = clean_gloss(raw)
-                    if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
-                        g = _leading_name(g)
-                    if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
-                        seen.add(g)
-                        cands.append((g, gi, verb or raw.startswith("to ")))
+        usable = [(e, s) for e in entries for s in e.senses if _usable(s)]
+        if not usable:
+            usable = [(e, _REGISTER.sub("", s)) for e in entries for s in e.senses
+                      if _REGISTER.match(s) and _usable(_REGISTER.sub("", s))]
+        for e, s in usable:
+            verb = s.strip().startswith("to ")
+            for gi, raw in enumerate(s.split(";")):
+                raw = raw.strip()
+                g = clean_gloss(raw)
+                if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
+                    g = _leading_name(g)
+                if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
+                    seen.add(g)
+                    cands.append((g, gi, verb or raw.startswith("to ")))
         if pos and pos[:1] in "vnad" and pos not in ("vn",):
             want_verb = pos.startswith("v")
             cands.sort(key=lambda c: c[2] != want_verb)  # stable: keeps CC-CEDICT order within each group

@@ -229,6 +229,8 @@ class LexicalTranslator:
         if 2 <= len(word) <= 4 and self._is_name(word) and (self._is_surname(word[0])
                                                               or self._is_surname(word[:2])):
             return d.name_pinyin(word), 1
+        if 2 <= len(word) <= 4 and not d.lookup(word) and word not in FUNCTION_WORDS:
+            return "".join(d.char_pinyin(c) or c for c in word).capitalize(), 1  # 莱希 -> Laixi
         return None, 0
 
     def _is_surname(self, s: str) -> bool:
@@ -243,7 +245,7 @@ class LexicalTranslator:
             return [PUNCT.get(c, c) for c in word] if all(c in PUNCT for c in word) else [word.strip()]
         if word in self.glossary:
             return [self.glossary[word]]
-        for key in (f"{word}/{flag[:1]}", f"{word}/{flag}", word):
+        for key in (f"{word}/{flag}", f"{word}/{flag[:1]}", word):
             if key in FUNCTION_WORDS:
                 return [FUNCTION_WORDS[key]] if FUNCTION_WORDS[key] else []
         d = self.dictionary

@@ -111,15 +111,16 @@ def _articles(units: list[Unit]) -> None:
     """``the`` before a bare common noun that follows a preposition or a verb."""
     for i in range(1, len(units)):
         u, prev = units[i], units[i - 1]
-        if not u.nounish() or not prev.en or not prev.flag[:1] in ARTICLE_AFTER:
+        if not u.nounish() or not prev.en or prev.flag[:1] not in ARTICLE_AFTER:
             continue
         first = u.en[0]
-        if first.lower() in _DETERMINED or not first[:1].islower():
+        if first.lower() in _DETERMINED or not first[:1].islower() or prev.en[-1].endswith(_NOUN_ENDINGS):
             continue
         u.en = ["the"] + u.en
 
 
 ARTICLE_AFTER = "pvc"
+_NOUN_ENDINGS = ("ion", "ment", "ship", "ity", "ness", "ance", "ence", "ism")
 
 
 def _enumerations(units: list[Unit]) -> None:
@@ -148,11 +149,16 @@ def _verb_chains(units: list[Unit]) -> None:
         if VERB_TO and nxt is not None and u.en and nxt.flag.startswith("v") and nxt.en and (
                 u.zh in CONTROL_VERBS if VERB_TO == "control" else u.flag.startswith("v")):
             u.en = u.en + ["to"]
+        if u.zh in OBJECT_FORMS and i and units[i - 1].flag[:1] in "pv":
+            u.en = [OBJECT_FORMS[u.zh]]  # 给我 -> to me
+        if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
+            u.en = []  # the dateline: 新华社北京12月11日电
         if THERE_IS and u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
             u.en = ["there is"] if u.zh == "有" else ["there is no"]
 
 
 THERE_IS = True
+OBJECT_FORMS = {"我": "me", "他": "him", "她": "her", "我们": "us", "他们": "them", "她们": "them"}
 
 
 PAST_BEFORE = frozenset({"已", "已经", "曾", "曾经"})
@@ -241,7 +247,7 @@ def join_tokens(tokens: list[str]) -> str:
         t = t.strip()
         if not t:
             continue
-        if out and t.lower() == out[-1].strip().lower() and t[0].isalpha():
+        if out and t.lower() == out[-1].strip().lower() and t.replace(" ", "").isalpha():
             continue  # "and and"
         if t in open_q:
             out.append(t if open_q[t] or not out else f" {t}")
