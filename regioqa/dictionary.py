@@ -68,7 +68,7 @@ def clean_gloss(gloss: str) -> str:
     """
     g = _HANZI_REF.sub("", gloss)
     g = _PAREN.sub(" ", g).strip(" ,;.")
-    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's)\b|[?!]+$", "", g).strip(" ,;.")
+    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's|oneself)\b|[?!]+$", "", g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"

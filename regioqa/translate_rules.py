@@ -151,6 +151,8 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = u.en + ["to"]
         if u.zh in OBJECT_FORMS and i and units[i - 1].flag[:1] in "pv":
             u.en = [OBJECT_FORMS[u.zh]]  # 给我 -> to me
+        if u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") and u.flag.startswith("v"):
+            u.en = ["to"]  # 来增强 -> to enhance
         if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
             u.en = []  # the dateline: 新华社北京12月11日电
         if THERE_IS and u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
