@@ -68,7 +68,8 @@ def clean_gloss(gloss: str) -> str:
     """
     g = _HANZI_REF.sub("", gloss)
     g = _PAREN.sub(" ", g).strip(" ,;.")
-    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's|oneself)\b|[?!]+$", "", g).strip(" ,;.")
+    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's|oneself)\b|[?!]+$", "",
+               g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
@@ -161,8 +162,8 @@ class Dictionary:
                 if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
                     seen.add(g)
                     cands.append((g, gi, verb or raw.startswith("to ")))
-        if pos and pos[:1] in "vnad" and pos not in ("vn",):
-            want_verb = pos.startswith("v")
+        if pos and pos[:1] in "vnad":
+            want_verb = pos.startswith("v") and pos != "vn"  # a verbal noun wants the noun sense
             cands.sort(key=lambda c: c[2] != want_verb)  # stable: keeps CC-CEDICT order within each group
         out: list[tuple[str, int, int, bool]] = []
         rank = -1

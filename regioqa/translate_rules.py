@@ -137,8 +137,9 @@ def _enumerations(units: list[Unit]) -> None:
 
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
 ENUM_AND = True
-CONTROL_VERBS = frozenset("需要 要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 必须 试图 尝试 拒绝 同意 "
-                          "承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 允许 能够 帮".split())
+CONTROL_VERBS = frozenset("需要 要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 必须 试图 尝试 "
+                          "拒绝 同意 承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 允许 "
+                          "能够 帮".split())
 VERB_TO = "control"
 
 
@@ -201,8 +202,8 @@ def _counts_many(u: Unit) -> bool:
     return bool(m.group(2)) or float(m.group(1).replace(",", "")) > 1
 
 
-_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                          "hundred".split())
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+                          "fifty hundred".split())
 
 
 @functools.lru_cache(maxsize=20_000)
