@@ -229,7 +229,8 @@ class LexicalTranslator:
         if 2 <= len(word) <= 4 and self._is_name(word) and (self._is_surname(word[0])
                                                               or self._is_surname(word[:2])):
             return d.name_pinyin(word), 1
-        if 2 <= len(word) <= 4 and not d.lookup(word) and word not in FUNCTION_WORDS:
+        if 2 <= len(word) <= 4 and not d.lookup(word) and word not in FUNCTION_WORDS and not any(
+                word[k:k + 2] in d.entries for k in range(len(word) - 1)):
             return "".join(d.char_pinyin(c) or c for c in word).capitalize(), 1  # 莱希 -> Laixi
         return None, 0
 

@@ -111,7 +111,7 @@ def _articles(units: list[Unit]) -> None:
     """``the`` before a bare common noun that follows a preposition or a verb."""
     for i in range(1, len(units)):
         u, prev = units[i], units[i - 1]
-        if not u.nounish() or not prev.en or prev.flag[:1] not in ARTICLE_AFTER:
+        if not u.nounish() or u.flag == "vn" or not prev.en or prev.flag[:1] not in ARTICLE_AFTER:
             continue
         first = u.en[0]
         if first.lower() in _DETERMINED or not first[:1].islower() or prev.en[-1].endswith(_NOUN_ENDINGS):
@@ -186,7 +186,7 @@ def _inflect(units: list[Unit]) -> None:
                 u.en = [inflect(u.en[0], "VBN")] + u.en[1:]
             elif (nxt is not None and nxt.zh == "了") or (prev is not None and prev.zh in PAST_BEFORE):
                 u.en = [inflect(u.en[0], "VBD")] + u.en[1:]
-        elif u.nounish() and prev is not None and _counts_many(prev):
+        elif u.nounish() and prev is not None and _counts_many(prev) and not (nxt and nxt.nounish()):
             u.en = u.en[:-1] + [inflect(u.en[-1], "NNS")]
 
 
@@ -214,7 +214,7 @@ def inflect(word: str, tag: str) -> str:
     >>> inflect("obtain", "VBD"), inflect("product", "NNS"), inflect("products", "NNS"), inflect("go", "VBN")
     ('obtained', 'products', 'products', 'gone')
     """
-    if not word.isalpha() or not word.islower() or (tag == "NNS" and word.endswith("s")):
+    if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed"):
         return word
     from lemminflect import getInflection
 
