@@ -24,7 +24,7 @@ from wordfreq import zipf_frequency
 
 from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
 from .embed import check_texts
-from .numbers import DATE, ZH_NUMBER, render_number_match, render_number_zh
+from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
 from .translate_rules import POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
@@ -126,6 +126,7 @@ class LexicalTranslator:
         buf: list[str] = []
         i, n = 0, len(text)
         dates = {m.start(): m for m in DATE.finditer(text)}
+        dates.update({m.start(): m for m in MONTH_RANGE.finditer(text)})
 
         def flush() -> None:
             if buf:
@@ -316,8 +317,8 @@ def rank_glosses(glosses: list[tuple[str, int, int, bool]]) -> list[str]:
     """Order ``(gloss, sense_rank, gloss_rank, is_verb)`` candidates by English frequency minus a
     penalty for a later sense or gloss and for each extra word.
 
-    >>> rank_glosses([("marketplace", 0, 0, False), ("market", 1, 0, False)])
-    ['market', 'marketplace']
+    >>> rank_glosses([("rate of work", 0, 0, False), ("power", 0, 1, False)])  # 功率
+    ['power', 'rate of work']
     """
     def score(c: tuple[str, int, int, bool]) -> float:
         g, si, gi, _ = c

@@ -119,7 +119,7 @@ def _articles(units: list[Unit]) -> None:
         u.en = ["the"] + u.en
 
 
-ARTICLE_AFTER = "pvc"
+ARTICLE_AFTER = "pv"
 _NOUN_ENDINGS = ("ion", "ment", "ship", "ity", "ness", "ance", "ence", "ism")
 
 
