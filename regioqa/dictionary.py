@@ -73,7 +73,9 @@ def clean_gloss(gloss: str) -> str:
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
-    g = re.sub(r"^([\w-]+) or [\w-]+$", r"\1", g)  # "round or stage" -> "round"
+    m = re.fullmatch(r"(.*?([\w-]+)) or [\w-]+", g)  # "round or stage" -> "round"
+    if m and m.group(2) not in ("more", "less", "sooner", "rather", "either", "whether"):
+        g = m.group(1)
     return re.sub(r"\s+", " ", g).strip()
 
 

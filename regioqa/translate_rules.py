@@ -180,13 +180,14 @@ def _inflect(units: list[Unit]) -> None:
             continue
         prev = units[i - 1] if i else None
         nxt = units[i + 1] if i + 1 < len(units) else None
+        counter = next((v for v in reversed(units[:i]) if v.en), None)  # skips a dropped classifier
         if u.flag.startswith("v") and u.flag != "vn":
             if prev is not None and prev.zh == "被":
                 prev.en = ["is"]
                 u.en = [inflect(u.en[0], "VBN")] + u.en[1:]
             elif (nxt is not None and nxt.zh == "了") or (prev is not None and prev.zh in PAST_BEFORE):
                 u.en = [inflect(u.en[0], "VBD")] + u.en[1:]
-        elif u.nounish() and prev is not None and _counts_many(prev) and not (nxt and nxt.nounish()):
+        elif u.nounish() and counter is not None and _counts_many(counter) and not (nxt and nxt.nounish()):
             u.en = u.en[:-1] + [inflect(u.en[-1], "NNS")]
 
 
@@ -219,7 +220,7 @@ def inflect(word: str, tag: str) -> str:
     from lemminflect import getInflection
 
     forms = getInflection(word, tag=tag)
-    return forms[-1] if tag == "NNS" and forms else (forms[0] if forms else word)
+    return forms[0] if forms else word
 
 
 def _run_back(units: list[Unit], most: int = 2) -> int:
