@@ -52,6 +52,7 @@ def apply_rules(units: list[Unit]) -> list[str]:
     """The English tokens of ``units`` after the reordering rules (see the module docstring)."""
     units = [u for u in units if u.zh.strip() or u.en]
     _classifiers(units)
+    units = _postposed_counts(units)
     units = _de_phrases(units)
     _articles(units)
     _enumerations(units)
@@ -82,6 +83,34 @@ def _classifiers(units: list[Unit]) -> None:
                 u.en = []
             elif prev.flag == "m":
                 u.en = []
+
+
+APPROX = frozenset({"近", "约", "超过", "逾", "超", "达", "共", "累计", "将近", "大约"})
+
+
+def _postposed_counts(units: list[Unit]) -> list[Unit]:
+    """Noun + number + classifier closing a clause (培养技术经纪人974名) -> number + plural noun
+    ("974 technology brokers")."""
+    out: list[Unit] = []
+    for i, u in enumerate(units):
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if (u.flag == "m" and len(u.zh) > 1 and u.zh[-1] in CLASSIFIERS and any(c.isdigit() for c in u.zh)
+                and (nxt is None or nxt.zh in CLAUSE_END or nxt.zh == "、")):
+            approx = out.pop() if out and out[-1].zh in APPROX else None  # 近300项: "nearly" moves along
+            n = 0
+            while n < 3 and n < len(out) and (out[-1 - n].nounish() and out[-1 - n].flag != "vn"
+                                              or out[-1 - n].flag in ("gl", "b")):
+                n += 1
+            if n and (out[-1].nounish() or out[-1].flag == "gl"):
+                head = out[-1]
+                if float(re.sub(r"[^\d.]", "", u.zh) or 0) > 1:
+                    head.en = head.en[:-1] + [inflect(head.en[-1], "NNS")]
+                out[len(out) - n:len(out) - n] = [approx, u] if approx else [u]
+                continue
+            if approx:
+                out.append(approx)
+        out.append(u)
+    return out
 
 
 def _de_phrases(units: list[Unit]) -> list[Unit]:
@@ -154,6 +183,10 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = [OBJECT_FORMS[u.zh]]  # 给我 -> to me
         if u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") and u.flag.startswith("v"):
             u.en = ["to"]  # 来增强 -> to enhance
+        if u.zh == "到" and i and units[i - 1].flag.startswith("v") and (nxt is None or nxt.zh in CLAUSE_END):
+            u.en = []  # 了解到， -> learned,
+        if u.zh == "突破" and nxt is not None and nxt.flag == "m":
+            u.en = ["exceeded"]  # 总数突破1000名
         if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
             u.en = []  # the dateline: 新华社北京12月11日电
         if THERE_IS and u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
@@ -214,7 +247,13 @@ def inflect(word: str, tag: str) -> str:
 
     >>> inflect("obtain", "VBD"), inflect("product", "NNS"), inflect("products", "NNS"), inflect("go", "VBN")
     ('obtained', 'products', 'products', 'gone')
+    >>> inflect("technology broker", "NNS"), inflect("carry out", "VBD")
+    ('technology brokers', 'carried out')
     """
+    if " " in word:  # a phrase: the head noun is last, the verb first
+        words = word.split(" ")
+        k = len(words) - 1 if tag == "NNS" else 0
+        return " ".join(words[:k] + [inflect(words[k], tag)] + words[k + 1:])
     if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed"):
         return word
     from lemminflect import getInflection
