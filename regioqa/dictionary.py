@@ -72,6 +72,8 @@ def clean_gloss(gloss: str) -> str:
                g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
+    if ", " in g and g.count(" ") >= 3:  # "COVID-19, the coronavirus disease identified in 2019"
+        g = g.split(", ")[0]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
     m = re.fullmatch(r"(.*?([\w-]+)) or [\w-]+", g)  # "round or stage" -> "round"
     if m and m.group(2) not in ("more", "less", "sooner", "rather", "either", "whether"):
