@@ -287,7 +287,7 @@ class LexicalTranslator:
         key = (word, flag)
         hit = self._rank_cache.get(key)
         if hit is None:
-            hit = self._rank_cache[key] = rank_glosses(self.dictionary.glosses(word, pos=flag or None))
+            hit = self._rank_cache[key] = rank_glosses(self.dictionary.glosses(word, pos=flag or None), flag)
         return hit
 
     def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None) -> str:
@@ -313,7 +313,23 @@ class LexicalTranslator:
 SENSE_PENALTY, GLOSS_PENALTY, WORD_PENALTY = 2.5, 1.0, 0.5
 
 
-def rank_glosses(glosses: list[tuple[str, int, int, bool]]) -> list[str]:
+POS_BONUS = 1.0
+_UPOS = {"n": "NOUN", "v": "VERB", "a": "ADJ", "d": "ADV", "b": "ADJ"}
+
+
+def _pos_match(gloss: str, flag: str) -> bool:
+    """Whether the gloss's head word can be the English part of speech of jieba's ``flag``."""
+    want = "NOUN" if flag in ("vn", "an") else _UPOS.get(flag[:1])
+    if not want:
+        return False
+    words = gloss.split(" ")
+    head = words[-1] if want == "NOUN" else words[0]
+    from lemminflect import getAllLemmas
+
+    return want in getAllLemmas(head.lower())
+
+
+def rank_glosses(glosses: list[tuple[str, int, int, bool]], flag: str = "") -> list[str]:
     """Order ``(gloss, sense_rank, gloss_rank, is_verb)`` candidates by English frequency minus a
     penalty for a later sense or gloss and for each extra word.
 
@@ -323,7 +339,7 @@ def rank_glosses(glosses: list[tuple[str, int, int, bool]]) -> list[str]:
     def score(c: tuple[str, int, int, bool]) -> float:
         g, si, gi, _ = c
         return (zipf_frequency(g, "en", wordlist="best") - SENSE_PENALTY * si - GLOSS_PENALTY * gi
-                - WORD_PENALTY * g.count(" "))
+                - WORD_PENALTY * g.count(" ") + (POS_BONUS if flag and _pos_match(g, flag) else 0.0))
 
     return [c[0] for c in sorted(glosses, key=score, reverse=True)]
 
