@@ -194,9 +194,7 @@ class Summarizer:
         lead = 1.0 / np.sqrt(1.0 + np.arange(n, dtype=np.float32))
         score = (1 - c.lead_bias) * _minmax(rel) + c.lead_bias * _minmax(lead) if n > 1 else np.ones(1)
         complete = np.array([1.0 if s.text.rstrip()[-1:] in _TERMINAL else 0.6 for s in sents])
-        # facts: each number counts (two numbers earn the full bonus, a dense third or fourth a little
-        # more), so short sentences full of figures beat long ones with one date
-        facts = np.array([min(1.5, 0.75 * len(extract_zh_numbers(t))) for t in texts], dtype=np.float32)
+        facts = np.array([min(1.5, 0.75 * len(extract_zh_numbers(t))) for t in texts], np.float32)
         score = (score + c.fact_bonus * facts) * complete
         picked = mmr_select(score, sv @ sv.T, [len(t) for t in texts], c.max_sentences, c.max_chars,
                             c.mmr_lambda)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
 from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
@@ -34,9 +35,6 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Keys may be "word" or "word/flag" (jieba POS flag prefix) for flag-specific choices.
 FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
                                   for k, (en, kind) in load_function_words().items()}
-
-
-MERGE = True
 
 
 def has_chinese(text: str) -> bool:
@@ -192,8 +190,6 @@ class LexicalTranslator:
     def _merge(self, toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Join runs of two or three jieba tokens that form a longer CC-CEDICT headword with a usable
         common-word sense (生物/传感器 -> 生物传感器 "biosensor")."""
-        if not MERGE:
-            return toks
         d = self.dictionary
         out: list[tuple[str, str]] = []
         i = 0
@@ -324,8 +320,6 @@ def _pos_match(gloss: str, flag: str) -> bool:
         return False
     words = gloss.split(" ")
     head = words[-1] if want == "NOUN" else words[0]
-    from lemminflect import getAllLemmas
-
     return want in getAllLemmas(head.lower())
 
 

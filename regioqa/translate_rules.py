@@ -18,6 +18,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from lemminflect import getInflection
+
 POST = "\x03"  # marks a postposition: it moves before the unit it follows
 SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
 PUNCT = {"，": ",", "。": SENT_END + ".", "、": ",", "；": ";", "：": ":", "？": "?", "！": "!", "“": '"',
@@ -159,25 +161,22 @@ def _enumerations(units: list[Unit]) -> None:
         if u.zh == "、":
             last = i
         elif u.zh in CLAUSE_END:
-            if last >= 0 and ENUM_AND:
+            if last >= 0:
                 units[last].en = ["and"]
             last = -1
 
 
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
-ENUM_AND = True
 CONTROL_VERBS = frozenset("需要 要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 必须 试图 尝试 "
                           "拒绝 同意 承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 允许 "
                           "能够 帮".split())
-VERB_TO = "control"
 
 
 def _verb_chains(units: list[Unit]) -> None:
     """需要 + verb -> "need to" + verb; 有 opening a clause -> "there is"."""
     for i, u in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
-        if VERB_TO and nxt is not None and u.en and nxt.flag.startswith("v") and nxt.en and (
-                u.zh in CONTROL_VERBS if VERB_TO == "control" else u.flag.startswith("v")):
+        if u.zh in CONTROL_VERBS and u.en and nxt is not None and nxt.flag.startswith("v") and nxt.en:
             u.en = u.en + ["to"]
         if u.zh in OBJECT_FORMS and i and units[i - 1].flag[:1] in "pv":
             u.en = [OBJECT_FORMS[u.zh]]  # 给我 -> to me
@@ -189,25 +188,21 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = ["exceeded"]  # 总数突破1000名
         if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
             u.en = []  # the dateline: 新华社北京12月11日电
-        if THERE_IS and u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
+        if u.zh in ("有", "没有") and (i == 0 or units[i - 1].zh in CLAUSE_END):
             u.en = ["there is"] if u.zh == "有" else ["there is no"]
 
 
-THERE_IS = True
 OBJECT_FORMS = {"我": "me", "他": "him", "她": "her", "我们": "us", "他们": "them", "她们": "them"}
 
 
 PAST_BEFORE = frozenset({"已", "已经", "曾", "曾经"})
 PLURAL_AFTER = frozenset({"many", "several", "various", "multiple", "a number of", "these", "those", "some",
                           "numerous", "a series of", "a batch of", "both", "all", "more", "most", "other"})
-INFLECT = True
 
 
 def _inflect(units: list[Unit]) -> None:
     """Past tense for a verb marked by 了 or 已经, a past participle after 被 (被认可 -> is recognised),
     plural nouns after a number above one or "many", "several", ..."""
-    if not INFLECT:
-        return
     for i, u in enumerate(units):
         if not u.en:
             continue
@@ -256,8 +251,6 @@ def inflect(word: str, tag: str) -> str:
         return " ".join(words[:k] + [inflect(words[k], tag)] + words[k + 1:])
     if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed"):
         return word
-    from lemminflect import getInflection
-
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word
 
