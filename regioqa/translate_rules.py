@@ -2,10 +2,12 @@
 
 The lexical translator (:mod:`regioqa.translate_lexical`) glosses each Chinese word into a
 :class:`Unit`; :func:`apply_rules` then drops classifiers after numbers and demonstratives
-(这项发明 -> this invention), turns ``X 的 Y`` into ``the Y of X`` when both sides are short noun
-phrases, moves postpositions before what they follow (2022年以来 -> since 2022) and puts ``the``
-before bare common nouns after a preposition; :func:`join_tokens` joins the English with
-sensible spacing and capitals.
+(这项发明 -> this invention), puts counts before their noun (经纪人974名 -> 974 brokers), turns
+``X 的 Y`` into ``the Y of X`` when both sides are short noun phrases, puts ``the`` before bare common
+nouns after a preposition or verb, "and" before the last item of an enumeration, "to" after control
+verbs, a copula before predicate adjectives, past tense and plurals (lemminflect), moves 在-phrases
+after their verb and postpositions before what they follow (2022年以来 -> since 2022);
+:func:`join_tokens` joins the English with sensible spacing and capitals.
 
 >>> units = [Unit("浙江", "ns", ["Zhejiang"]), Unit("的", "uj", []), Unit("经济", "n", ["economy"])]
 >>> join_tokens(apply_rules(units))
@@ -60,6 +62,8 @@ def apply_rules(units: list[Unit]) -> list[str]:
     _enumerations(units)
     _verb_chains(units)
     _inflect(units)
+    _copula(units)
+    units = _move_place_phrases(units)
     tokens: list[str] = []
     for u in units:
         tokens.extend(u.en)
@@ -70,6 +74,49 @@ def apply_rules(units: list[Unit]) -> list[str]:
             else:
                 tokens[i] = t[1:]
     return tokens
+
+
+PP_OBJECT = 4
+PP_HEADS = frozenset({"在", "于"})
+DEGREE = frozenset({"很", "非常", "十分", "特别", "比较", "太", "挺", "更", "最", "相当", "极"})
+_PLURAL_SUBJECTS = frozenset({"we", "they", "you", "these", "those"})
+
+
+def _copula(units: list[Unit]) -> None:
+    """Noun + degree adverb + adjective (价格很高) -> "price is high": Chinese needs no copula."""
+    for i in range(1, len(units) - 1):
+        prev, u, nxt = units[i - 1], units[i], units[i + 1]
+        if u.zh in DEGREE and nxt.flag[:1] == "a" and prev.en and prev.flag[:1] in "nr":
+            last = prev.en[-1].lower()
+            be = "are" if last in _PLURAL_SUBJECTS or (last.endswith("s") and prev.flag[:1] == "n") else (
+                "am" if last == "i" else "is")
+            u.en = [be] + u.en
+
+
+
+def _move_place_phrases(units: list[Unit]) -> list[Unit]:
+    """在 + place/time + verb -> verb + "in" place (拜登在闭幕词中说 -> Biden said in the closing speech)."""
+    out = list(units)
+    i = 0
+    while i < len(out):
+        u = out[i]
+        if u.zh in PP_HEADS and u.flag.startswith("p"):
+            j = i + 1
+            while j < len(out) and j - i <= 6 and not out[j].flag.startswith(("v", "x", "p", "c", "u", "d")) \
+                    and out[j].zh not in CLAUSE_END and out[j].zh != "、":
+                j += 1
+            verb = out[j] if j < len(out) else None
+            if j > i + 1 and verb is not None and verb.flag.startswith("v") and verb.flag != "vn" and verb.en:
+                k = j + 1  # the verb's object: a short noun phrase closing the clause
+                while k < len(out) and k - j <= PP_OBJECT and (out[k].nounish() or out[k].flag in ("gl", "m")
+                                                                or not out[k].en):
+                    k += 1
+                if k >= len(out) or out[k].zh in CLAUSE_END:
+                    out[i:k] = out[j:k] + out[i:j]
+                    i = k
+                    continue
+        i += 1
+    return out
 
 
 def _classifiers(units: list[Unit]) -> None:
