@@ -130,12 +130,16 @@ def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
         "这项发明获得了银奖。",
         "或者你可以直接打电话给我。",
         "伊朗总统莱希说。",
+        "拜登在闭幕词中说。",
+        "价格很高，培养技术经纪人974名。",
     ])
     assert "the price of olive oil" in out[0].lower()
     assert "Italy, Spain and Greece" in out[1]
     assert out[2].startswith("This invention") and "obtained" in out[2]
     assert out[3].endswith("to me.")
     assert "Laixi" in out[4]  # a transliterated name in pinyin, not character glosses
+    assert out[5].startswith("Biden said in the")  # the 在-phrase follows its verb
+    assert out[6].startswith("Price is high") and "974 technology brokers" in out[6]
 
 
 # -- lexical translator --------------------------------------------------------------------------
