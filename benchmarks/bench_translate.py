@@ -19,9 +19,10 @@ from pathlib import Path
 import sacrebleu
 
 from regioqa.numbers import check_numbers
+from regioqa.paths import shared_dir
 from regioqa.translate import LexicalTranslator
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mt-dev" / "wmt22-zhen"
+DEFAULT_DATA = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
 PREFIX = "generaltest2022.zh-en."
 SYSTEMS = ("JDExploreAcademy", "Online-B")
 

@@ -20,12 +20,13 @@ from regioqa.config import TranslateConfig
 from regioqa.dictionary import get_dictionary, load_function_words, load_glossary
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.numbers import check_numbers
+from regioqa.paths import shared_dir
 from regioqa.translate import LexicalTranslator, Seq2SeqTranslator, load_translator
 from regioqa.translate_lexical import rank_glosses
 from regioqa.translate_rules import Unit, apply_rules, join_tokens
 
 HAN = re.compile(r"[\u3400-\u9fff]")
-WMT22 = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mt-dev" / "wmt22-zhen"
+WMT22 = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
 GOLD_TRANSLATIONS = Path(__file__).resolve().parents[1] / "evals" / "gold" / "translations.jsonl"
 
 
