@@ -67,6 +67,9 @@ def apply_rules(units: list[Unit]) -> list[str]:
     tokens: list[str] = []
     for u in units:
         tokens.extend(u.en)
+    for i in range(len(tokens) - 1):  # "also will" -> "will also"
+        if tokens[i] in _ADVERBS and tokens[i + 1] in _MODALS:
+            tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
     for i, t in enumerate(tokens):  # 2022年以来 -> since 2022
         if t.startswith(POST):
             if i > 0 and tokens[i - 1][:1].isalnum():
@@ -117,6 +120,10 @@ def _move_place_phrases(units: list[Unit]) -> list[Unit]:
                     continue
         i += 1
     return out
+
+
+_ADVERBS = frozenset({"also", "all", "still", "only", "just", "already"})
+_MODALS = frozenset({"is", "are", "was", "were", "will", "can", "should", "must", "may", "would", "could"})
 
 
 def _classifiers(units: list[Unit]) -> None:
@@ -192,12 +199,15 @@ def _articles(units: list[Unit]) -> None:
         if not u.nounish() or u.flag == "vn" or not prev.en or prev.flag[:1] not in ARTICLE_AFTER:
             continue
         first = u.en[0]
-        if first.lower() in _DETERMINED or not first[:1].islower() or prev.en[-1].endswith(_NOUN_ENDINGS):
+        if first.lower() in _DETERMINED or first.lower() in _NO_ARTICLE or not first[:1].islower() \
+                or prev.en[-1].endswith(_NOUN_ENDINGS) or prev.en[-1].lower() in _NO_ARTICLE \
+                or (u.en[-1].endswith("s") and not u.en[-1].endswith("ss")):  # bare plurals
             continue
         u.en = ["the"] + u.en
 
 
 ARTICLE_AFTER = "pv"
+_NO_ARTICLE = frozenset({"when", "what", "who", "where", "how", "why", "no", "not", "etc.", "than"})
 _NOUN_ENDINGS = ("ion", "ment", "ship", "ity", "ness", "ance", "ence", "ism")
 
 
@@ -214,9 +224,9 @@ def _enumerations(units: list[Unit]) -> None:
 
 
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
-CONTROL_VERBS = frozenset("需要 要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 必须 试图 尝试 "
-                          "拒绝 同意 承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 允许 "
-                          "能够 帮".split())
+CONTROL_VERBS = frozenset("需要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 试图 尝试 "
+                          "拒绝 同意 承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 "
+                          "允许 帮".split())
 
 
 def _verb_chains(units: list[Unit]) -> None:
@@ -231,6 +241,8 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = ["to"]  # 来增强 -> to enhance
         if u.zh == "到" and i and units[i - 1].flag.startswith("v") and (nxt is None or nxt.zh in CLAUSE_END):
             u.en = []  # 了解到， -> learned,
+        if u.zh in ("等", "等等") and u.flag.startswith("u"):  # A、B等国家 -> A, B and other countries
+            u.en = ["and other"] if nxt is not None and (nxt.nounish() or nxt.flag == "gl") else ["etc."]
         if u.zh == "突破" and nxt is not None and nxt.flag == "m":
             u.en = ["exceeded"]  # 总数突破1000名
         if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
