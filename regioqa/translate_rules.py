@@ -69,7 +69,8 @@ def apply_rules(units: list[Unit]) -> list[str]:
         tokens.extend(u.en)
     for i in range(len(tokens) - 1):  # "also will" -> "will also"
         if tokens[i] in _ADVERBS and tokens[i + 1] in _MODALS:
-            tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
+            modal = "are" if tokens[i] == "all" and tokens[i + 1] == "is" else tokens[i + 1]  # 都是
+            tokens[i], tokens[i + 1] = modal, tokens[i]
     for i, t in enumerate(tokens):  # 2022年以来 -> since 2022
         if t.startswith(POST):
             if i > 0 and tokens[i - 1][:1].isalnum():
@@ -184,7 +185,9 @@ def _de_phrases(units: list[Unit]) -> list[Unit]:
                 y = units[i + 1:i + 1 + right]
                 head = [] if y[0].en and y[0].en[0].lower() in _DETERMINED else ["the"]
                 out.append(Unit("".join(v.zh for v in y), "n", head + [t for v in y for t in v.en]))
-                out.append(Unit("的", "uj", ["of"] + [t for v in x for t in v.en]))
+                of_the = ["of", "the"] if x[0].nounish() and x[0].en and x[0].en[0][:1].islower() and \
+                    x[0].en[0].lower() not in _DETERMINED else ["of"]
+                out.append(Unit("的", "uj", of_the + [t for v in x for t in v.en]))
                 i += 1 + right
                 continue
         out.append(u)
@@ -207,7 +210,8 @@ def _articles(units: list[Unit]) -> None:
 
 
 ARTICLE_AFTER = "pv"
-_NO_ARTICLE = frozenset({"when", "what", "who", "where", "how", "why", "no", "not", "etc.", "than"})
+_NO_ARTICLE = frozenset({"when", "what", "who", "where", "how", "why", "no", "not", "etc.", "than", "have",
+                         "has"})
 _NOUN_ENDINGS = ("ion", "ment", "ship", "ity", "ness", "ance", "ence", "ism")
 
 
@@ -223,6 +227,8 @@ def _enumerations(units: list[Unit]) -> None:
             last = -1
 
 
+_NOT_ON = frozenset({"电", "专电", "至", "到", "起", "以来", "前", "后", "之前", "之后"})  # dateline, ranges
+_DAY_DATE = re.compile(r"[A-Z][a-z]+ \d{1,2}(, \d{4})?$")
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
 CONTROL_VERBS = frozenset("需要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 试图 尝试 "
                           "拒绝 同意 承诺 选择 学习 学会 争取 致力于 用于 用来 旨在 邀请 鼓励 要求 "
@@ -241,6 +247,9 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = ["to"]  # 来增强 -> to enhance
         if u.zh == "到" and i and units[i - 1].flag.startswith("v") and (nxt is None or nxt.zh in CLAUSE_END):
             u.en = []  # 了解到， -> learned,
+        if (u.flag == "m" and _DAY_DATE.match(" ".join(u.en)) and (i == 0 or units[i - 1].flag[:1] != "p")
+                and (nxt is None or nxt.zh not in _NOT_ON)):
+            u.en = ["on"] + u.en  # 12月10日落幕 -> closed on December 10
         if u.zh in ("等", "等等") and u.flag.startswith("u"):  # A、B等国家 -> A, B and other countries
             u.en = ["and other"] if nxt is not None and (nxt.nounish() or nxt.flag == "gl") else ["etc."]
         if u.zh == "突破" and nxt is not None and nxt.flag == "m":

@@ -134,7 +134,7 @@ def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
         "拜登在闭幕词中说。",
         "价格很高，培养技术经纪人974名。",
     ])
-    assert "the price of olive oil" in out[0].lower()
+    assert "the price of the olive oil" in out[0].lower()
     assert "Italy, Spain and Greece" in out[1]
     assert out[2].startswith("This invention") and "obtained" in out[2]
     assert out[3].endswith("to me.")
