@@ -228,6 +228,7 @@ def _enumerations(units: list[Unit]) -> None:
 
 
 _NOT_ON = frozenset({"电", "专电", "至", "到", "起", "以来", "前", "后", "之前", "之后"})  # dateline, ranges
+_ORDINAL = re.compile(r"(\d+(st|nd|rd|th)|first|second|third|[a-z]+th)$")
 _DAY_DATE = re.compile(r"[A-Z][a-z]+ \d{1,2}(, \d{4})?$")
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
 CONTROL_VERBS = frozenset("需要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 试图 尝试 "
@@ -250,6 +251,9 @@ def _verb_chains(units: list[Unit]) -> None:
         if (u.flag == "m" and _DAY_DATE.match(" ".join(u.en)) and (i == 0 or units[i - 1].flag[:1] != "p")
                 and (nxt is None or nxt.zh not in _NOT_ON)):
             u.en = ["on"] + u.en  # 12月10日落幕 -> closed on December 10
+        if u.flag == "m" and u.en and _ORDINAL.match(u.en[0]) and "第" in u.zh and (
+                i == 0 or not units[i - 1].en or units[i - 1].en[-1].lower() not in _DETERMINED):
+            u.en = ["the"] + u.en  # 第44届 -> the 44th session
         if u.zh in ("等", "等等") and u.flag.startswith("u"):  # A、B等国家 -> A, B and other countries
             u.en = ["and other"] if nxt is not None and (nxt.nounish() or nxt.flag == "gl") else ["etc."]
         if u.zh == "突破" and nxt is not None and nxt.flag == "m":
