@@ -141,6 +141,7 @@ def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
     assert "Laixi" in out[4]  # a transliterated name in pinyin, not character glosses
     assert out[5].startswith("Biden said in the")  # the 在-phrase follows its verb
     assert out[6].startswith("Price is high") and "974 technology brokers" in out[6]
+    assert lexical.translate(["酸度"])[0] == "Sour level"  # unknown compound: its suffix from the table
 
 
 # -- lexical translator --------------------------------------------------------------------------
