@@ -203,6 +203,7 @@ def _articles(units: list[Unit]) -> None:
             continue
         first = u.en[0]
         if first.lower() in _DETERMINED or first.lower() in _NO_ARTICLE or not first[:1].islower() \
+                or first.split(" ")[0] in _PREPOSITIONS \
                 or prev.en[-1].endswith(_NOUN_ENDINGS) or prev.en[-1].lower() in _NO_ARTICLE \
                 or (u.en[-1].endswith("s") and not u.en[-1].endswith("ss")):  # bare plurals
             continue
@@ -210,6 +211,7 @@ def _articles(units: list[Unit]) -> None:
 
 
 ARTICLE_AFTER = "pv"
+_PREPOSITIONS = frozenset({"of", "to", "in", "on", "at", "for", "with", "by", "from", "a", "an", "the"})
 _NO_ARTICLE = frozenset({"when", "what", "who", "where", "how", "why", "no", "not", "etc.", "than", "have",
                          "has"})
 _NOUN_ENDINGS = ("ion", "ment", "ship", "ity", "ness", "ance", "ence", "ism")
@@ -348,6 +350,8 @@ def join_tokens(tokens: list[str]) -> str:
 
     >>> join_tokens(["this", "is", "is", "a", "test", ",", "ok", SENT_END + "."])
     'This is a test, ok.'
+    >>> join_tokens(["go", "to", "to the", "the", "market", "of", "the", "of", "Asia", SENT_END + "."])
+    'Go to the market of Asia.'
     """
     out: list[str] = []
     open_q = {'"': False, "'": False}
@@ -379,6 +383,8 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"\x02\.(?=[A-Za-z])", ". ", s)
     s = s.replace(SENT_END, "")
     s = re.sub(r"([,;:])\1+", r"\1", s)
+    s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of)\b)", "", s)  # "a the" -> "the", "the of" -> "of"
+    s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
     return s[:1].upper() + s[1:]
