@@ -25,6 +25,7 @@ from pathlib import Path
 from .errors import InputError
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
+FUNCTION_WORDS_PATH = Path(__file__).resolve().parent / "data" / "function_words.tsv"
 
 _SKIP_SENSE = re.compile(
     r"^(old |archaic |ancient |erroneous )?variant of|^see |^surname |^CL:|^classifier for|^used in |"
@@ -33,6 +34,7 @@ _SKIP_SENSE = re.compile(
     r"onom\.|vulgar|derog\.|euphemism|bound form)\)|^abbr\. for|^pr\. |^\(?[a-z]+\.? ?pr\.",
     re.IGNORECASE,
 )
+_REGISTER = re.compile(r"^\((archaic|literary|classical|old|dialect|Tw|slang|bound form)\)\s*")
 _PAREN = re.compile(r"\s*\([^()]*\)\s*")
 _HANZI_REF = re.compile(r"[\u3400-\u9fff|]+\[[^\]]*\]")
 _TONE = re.compile(r"[1-5]$")
@@ -66,9 +68,16 @@ def clean_gloss(gloss: str) -> str:
     """
     g = _HANZI_REF.sub("", gloss)
     g = _PAREN.sub(" ", g).strip(" ,;.")
+    g = re.sub(r"^(lit\.|fig\.|esp\.|i\.e\.) |\b(sb|sth|sb's|sth's|one's|oneself)\b|[?!]+$", "",
+               g).strip(" ,;.")
     if g.startswith("to ") and len(g) > 3:
         g = g[3:]
+    if ", " in g and g.count(" ") >= 3:  # "COVID-19, the coronavirus disease identified in 2019"
+        g = g.split(", ")[0]
     g = re.sub(r"^(a|an|the) (?=\w)", "", g)  # "a plan" -> "plan"
+    m = re.fullmatch(r"(.*?([\w-]+)) or [\w-]+", g)  # "round or stage" -> "round"
+    if m and m.group(2) not in ("more", "less", "sooner", "rather", "either", "whether"):
+        g = m.group(1)
     return re.sub(r"\s+", " ", g).strip()
 
 
@@ -127,26 +136,45 @@ class Dictionary:
         >>> get_dictionary().senses("发展", pos="v")[0]
         'develop'
         """
+        return [g for g, _, gi, _ in self.glosses(word, proper=proper, pos=pos) if gi == 0]
+
+    def glosses(self, word: str, proper: bool = False,
+                pos: str | None = None) -> list[tuple[str, int, int, bool]]:
+        """Every cleaned gloss of every usable sense: ``(gloss, sense_rank, gloss_rank, is_verb)``, in
+        the order :meth:`senses` uses (``gloss_rank`` 0 is a sense's first gloss). A word whose only
+        senses carry a register tag ("(literary) to give") gets those, untagged.
+
+        >>> [g for g, *_ in get_dictionary().glosses("餐厅")]
+        ['dining hall', 'dining room', 'restaurant']
+        """
         entries = self.lookup(word)
         if proper:
             entries = sorted(entries, key=lambda e: not e.is_proper)
-        cands: list[tuple[str, bool]] = []
+        cands: list[tuple[str, int, bool]] = []
         seen: set[str] = set()
-        for e in entries:
-            for s in e.senses:
-                if not _usable(s):
-                    continue
-                raw = s.split(";")[0].strip()
+        usable = [(e, s) for e in entries for s in e.senses if _usable(s)]
+        if not usable:
+            usable = [(e, _REGISTER.sub("", s)) for e in entries for s in e.senses
+                      if _REGISTER.match(s) and _usable(_REGISTER.sub("", s))]
+        for e, s in usable:
+            verb = s.strip().startswith("to ")
+            for gi, raw in enumerate(s.split(";")):
+                raw = raw.strip()
                 g = clean_gloss(raw)
                 if e.is_proper:  # "Jinning county in Kunming, Yunnan" -> "Jinning"
                     g = _leading_name(g)
                 if g and g not in seen and not re.search(r"[\u3400-\u9fff]", g):
                     seen.add(g)
-                    cands.append((g, raw.startswith("to ")))
-        if pos and pos[:1] in "vnad" and pos not in ("vn",):
-            want_verb = pos.startswith("v")
-            cands.sort(key=lambda c: c[1] != want_verb)  # stable: keeps CC-CEDICT order within each group
-        return [g for g, _ in cands]
+                    cands.append((g, gi, verb or raw.startswith("to ")))
+        if pos and pos[:1] in "vnad":
+            want_verb = pos.startswith("v") and pos != "vn"  # a verbal noun wants the noun sense
+            cands.sort(key=lambda c: c[2] != want_verb)  # stable: keeps CC-CEDICT order within each group
+        out: list[tuple[str, int, int, bool]] = []
+        rank = -1
+        for g, gi, verb in cands:
+            rank += gi == 0 or rank < 0
+            out.append((g, rank, gi, verb))
+        return out
 
     def best(self, word: str) -> str | None:
         """The first usable gloss, or None."""
@@ -269,7 +297,7 @@ class Dictionary:
 
 def _leading_name(gloss: str) -> str:
     """The leading run of capitalised words of a proper-noun gloss (the name without its description)."""
-    m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss + " ")
+    m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss.split(",")[0] + " ")
     return m.group(0).strip() if m else gloss
 
 
@@ -356,6 +384,38 @@ def _load_glossary(path: str) -> tuple[tuple[str, GlossaryEntry], ...]:
             raise InputError(f"{path}: line {i}: expected 'chinese<TAB>english[<TAB>kind]', got {line!r}")
         zh, en = cols[0].strip(), cols[1].strip()
         out[zh] = GlossaryEntry(zh, en, cols[2].strip() if len(cols) > 2 else "term")
+    return tuple(out.items())
+
+
+def load_function_words(path: str | Path | None = None) -> dict[str, tuple[str, str]]:
+    """The function-word table (``zh[/pos]<TAB>english<TAB>kind``): key -> (english, kind).
+
+    An empty English drops the word; kind ``post`` marks a postposition (English puts it first).
+
+    >>> fw = load_function_words()
+    >>> fw["的"], fw["以来"]
+    (('', 'word'), ('since', 'post'))
+    """
+    return dict(_load_function_words(str(Path(path) if path else FUNCTION_WORDS_PATH)))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_function_words(path: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as e:
+        raise InputError(f"function-word table not found: {path}") from e
+    out: dict[str, tuple[str, str]] = {}
+    for i, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        kind = cols[2].strip() if len(cols) > 2 and cols[2].strip() else "word"
+        if len(cols) < 2 or not cols[0].strip() or kind not in ("word", "post"):
+            raise InputError(f"{path}: line {i}: expected 'zh<TAB>en[<TAB>word|post]', got {line!r}")
+        if cols[0].strip() in out:
+            raise InputError(f"{path}: line {i}: {cols[0].strip()!r} is listed twice")
+        out[cols[0].strip()] = (cols[1].strip(), kind)
     return tuple(out.items())
 
 

@@ -50,7 +50,8 @@ ZH_NUMBER = re.compile(
     rf"(?P<pct_pre>百分之)?(?P<ord>第)?(?P<num>{_NUM})(?P<big>万亿|[万亿])?(?P<approx>多|余)?"
     rf"(?P<pct>[%％])?(?P<unit>{_UNIT_RE})?(?P<approx2>多)?"
 )
-_DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>1[0-2]|[1-9])月(?:(?P<d>[1-3]?\d)[日号])?")
+DATE = re.compile(r"(?:(?P<y>\d{4})年)?(?P<m>1[0-2]|[1-9])月(?:(?P<d>[1-3]?\d)[日号])?")
+MONTH_RANGE = re.compile(r"(?P<a>1[0-2]|[1-9])(?:至|到|-|—|～|~)(?P<b>1[0-2]|[1-9])月")
 
 _EN_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
              "fifteen sixteen seventeen eighteen nineteen twenty").split()
@@ -183,7 +184,10 @@ def render_number_match(m: re.Match[str]) -> str | None:
         s = ordinal(int(v), words=words) if v == int(v) else format_value(v)
         if unit in ("期",):
             return f"phase {_fmt_plain(v)}"
-        return s
+        if unit == "大":
+            return f"{s} largest"  # 第二大 -> second largest
+        noun = UNITS.get(unit or "") if unit != "次" else None  # 第三次 -> third
+        return f"{s} {_SINGULAR.get(noun, noun)}" if noun else s  # 第二天 -> second day
     if m.group("pct") or m.group("pct_pre"):
         return f"{_fmt_plain(v)}%"
     approx = bool(m.group("approx") or m.group("approx2"))
@@ -213,6 +217,8 @@ def render_number_zh(text: str) -> str:
 
     >>> render_number_zh("2023年"), render_number_zh("100多家"), render_number_zh("第三次")
     ('2023', 'more than 100', 'third')
+    >>> render_number_zh("3至6月"), render_number_zh("第二天")
+    ('March to June', 'second day')
     """
     def date(m: re.Match[str]) -> str:
         mon = _MONTHS[int(m.group("m")) - 1].capitalize()
@@ -220,7 +226,9 @@ def render_number_zh(text: str) -> str:
         return f"{s}, {m.group('y')}" if m.group("y") and m.group("d") else (
             f"{s} {m.group('y')}" if m.group("y") else s)
 
-    text = _DATE.sub(lambda m: f"\x00{date(m)}\x01", _nfkc(text))
+    text = MONTH_RANGE.sub(lambda m: f"\x00{_MONTHS[int(m.group('a')) - 1].capitalize()} to "
+                                     f"{_MONTHS[int(m.group('b')) - 1].capitalize()}\x01", _nfkc(text))
+    text = DATE.sub(lambda m: f"\x00{date(m)}\x01", text)
     out, pos = [], 0
     for m in ZH_NUMBER.finditer(text):
         if _inside_placeholder(text, m.start()):
@@ -250,7 +258,7 @@ def extract_zh_numbers(text: str) -> list[NumberMention]:
     text = _nfkc(text)
     out: list[NumberMention] = []
     taken: list[tuple[int, int]] = []
-    for m in _DATE.finditer(text):
+    for m in DATE.finditer(text):
         for g in ("y", "m", "d"):
             if m.group(g):
                 out.append(NumberMention(float(m.group(g)), m.group(g), m.start(g), m.end(g)))

@@ -195,7 +195,7 @@ class Summarizer:
         lead = 1.0 / np.sqrt(1.0 + np.arange(n, dtype=np.float32))
         score = (1 - c.lead_bias) * _minmax(rel) + c.lead_bias * _minmax(lead) if n > 1 else np.ones(1)
         complete = np.array([1.0 if s.text.rstrip()[-1:] in _TERMINAL else 0.6 for s in sents])
-        facts = np.array([min(1.0, len(extract_zh_numbers(t)) / 3) for t in texts], dtype=np.float32)
+        facts = np.array([min(1.5, 0.75 * len(extract_zh_numbers(t))) for t in texts], np.float32)
         score = (score + c.fact_bonus * facts) * complete
         picked = mmr_select(score, sv @ sv.T, [len(t) for t in texts], c.max_sentences, c.max_chars,
                             c.mmr_lambda)

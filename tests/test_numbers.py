@@ -72,6 +72,8 @@ def test_parse_roundtrips_reference_numerals(n: int) -> None:
     ("14吨", "14 tonnes"), ("50%", "50%"),
     ("31.5%", "31.5%"), ("百分之五十", "50%"), ("六大", "six major"), ("两年", "two years"),
     ("5000人", "5000 people"), ("二期", "phase 2"), ("2024年3月5日", "March 5, 2024"), ("4.0", "4.0"),
+    ("3至6月", "March to June"), ("7到10月", "July to October"), ("第二天", "second day"),
+    ("第二大", "second largest"), ("第3年", "3rd year"),
 ])
 def test_render(zh: str, en: str) -> None:
     assert render_number_zh(zh) == en

@@ -17,13 +17,18 @@ import numpy as np
 import pytest
 
 from regioqa.config import TranslateConfig
-from regioqa.dictionary import get_dictionary, load_glossary
+from regioqa.dictionary import get_dictionary, load_function_words, load_glossary
 from regioqa.errors import InputError, ModelNotFoundError
 from regioqa.numbers import check_numbers
+from regioqa.paths import GOLD_DIR, shared_dir
 from regioqa.testing import TINY, build_tiny_marian, save_random, train_spm
 from regioqa.translate import LexicalTranslator, Seq2SeqTranslator, load_translator
+from regioqa.translate_lexical import rank_glosses
+from regioqa.translate_rules import Unit, apply_rules, join_tokens
 
 HAN = re.compile(r"[\u3400-\u9fff]")
+WMT22 = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
+GOLD_TRANSLATIONS = GOLD_DIR / "translations.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +77,74 @@ def test_glossary_bad_line_names_file_and_line(tmp_path: Path) -> None:
         load_glossary(p)
 
 
+def test_function_word_table_loads_and_rejects_bad_lines(tmp_path: Path) -> None:
+    fw = load_function_words()
+    assert fw["的"] == ("", "word") and fw["以来"] == ("since", "post") and fw["中/f"] == ("in", "word")
+    p = tmp_path / "fw.tsv"
+    p.write_text("# c\n的\t\tword\n的\tof\tword\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"fw\.tsv: line 3: '的' is listed twice"):
+        load_function_words(p)
+    p.write_text("以来\tsince\tpostposition\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1"):
+        load_function_words(p)
+
+
+def test_dictionary_glosses_noise_and_literary_fallback() -> None:
+    d = get_dictionary()
+    assert [g for g, *_ in d.glosses("餐厅")] == ["dining hall", "dining room", "restaurant"]
+    assert d.senses("给予")[0] == "give"  # its only sense is tagged "(literary)"
+    assert d.senses("郑州") == ["Zhengzhou"]  # the description after the comma is dropped
+    for w in ("让", "什么", "一轮"):
+        for g in d.senses(w):
+            assert not re.search(r"\b(sb|sth)\b|[?!]$| or ", g), (w, g)
+    assert d.senses("教育", pos="vn")[0] == "education" and d.senses("教育", pos="v")[0] == "educate"
+
+
+def test_rank_glosses_prefers_common_short_words() -> None:
+    assert rank_glosses([("rate of work", 0, 0, False), ("power", 0, 1, False)])[0] == "power"
+    assert rank_glosses([("market", 0, 0, False), ("rare-gloss-xyz", 0, 1, False)])[0] == "market"
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+def test_rules_de_phrase_classifiers_postpositions() -> None:
+    u = [Unit("浙江", "ns", ["Zhejiang"]), Unit("的", "uj", []), Unit("经济", "n", ["economy"])]
+    assert join_tokens(apply_rules(u)) == "The economy of Zhejiang"
+    u = [Unit("这", "r", ["this"]), Unit("项", "q", ["item"]), Unit("发明", "n", ["invention"])]
+    assert join_tokens(apply_rules(u)) == "This invention"
+    u = [Unit("2022", "m", ["2022"]), Unit("以来", "f", ["\x03since"])]
+    assert join_tokens(apply_rules(u)) == "Since 2022"
+    u = [Unit("3", "m", ["3"]), Unit("家", "q", ["home"]), Unit("企业", "n", ["enterprise"])]
+    assert join_tokens(apply_rules(u)) == "3 enterprises"  # classifier dropped, plural noun
+
+
+def test_join_tokens_spacing_capitals_and_stutter() -> None:
+    assert join_tokens(["a", "a", "test", ",", "ok", "\x02."]) == "A test, ok."
+    # a repeated date is two dates, not a stutter
+    assert join_tokens(["December 11", "December 11", ","]) == "December 11 December 11,"
+
+
+def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
+    out = lexical.translate([
+        "橄榄油的价格是一个非常重要的指标。",
+        "意大利、西班牙、希腊等国家。",
+        "这项发明获得了银奖。",
+        "或者你可以直接打电话给我。",
+        "伊朗总统莱希说。",
+        "拜登在闭幕词中说。",
+        "价格很高，培养技术经纪人974名。",
+    ])
+    assert "the price of the olive oil" in out[0].lower()
+    assert "Italy, Spain and Greece" in out[1]
+    assert out[2].startswith("This invention") and "obtained" in out[2]
+    assert out[3].endswith("to me.")
+    assert "Laixi" in out[4]  # a transliterated name in pinyin, not character glosses
+    assert out[5].startswith("Biden said in the")  # the 在-phrase follows its verb
+    assert out[6].startswith("Price is high") and "974 technology brokers" in out[6]
+    assert lexical.translate(["酸度"])[0] == "Sour level"  # unknown compound: its suffix from the table
+
+
 # -- lexical translator --------------------------------------------------------------------------
 
 
@@ -98,6 +171,23 @@ def test_lexical_whole_corpus_keeps_every_number(lexical: LexicalTranslator,
     assert bad == []
     assert not [e for e in out if HAN.search(e)]  # nothing left untranslated
     assert sum(bool(check_numbers(z, "").source) for z in corpus_sentences) > 30  # the check had work
+
+
+def test_lexical_gold_translations_keep_every_number(lexical: LexicalTranslator) -> None:
+    zh = [json.loads(line)["zh"] for line in GOLD_TRANSLATIONS.read_text(encoding="utf-8").splitlines()]
+    out = lexical.translate(zh)
+    assert [(z, e) for z, e in zip(zh, out, strict=True) if not check_numbers(z, e).ok] == []
+    assert sum(bool(check_numbers(z, "").source) for z in zh) >= 20
+
+
+def test_lexical_wmt22_keeps_every_number(lexical: LexicalTranslator) -> None:
+    """The number-consistency check on real news (every 5th WMT22 source line, the held-out slice)."""
+    src = (WMT22 / "generaltest2022.zh-en.src.zh").read_text(encoding="utf-8").splitlines()[4::5]
+    assert len(src) == 375
+    out = lexical.translate(src)
+    assert [(z, e) for z, e in zip(src, out, strict=True) if not check_numbers(z, e).ok] == []
+    assert sum(bool(check_numbers(z, "").source) for z in src) > 80
+    assert not [e for e in out if HAN.search(e)]
 
 
 def test_lexical_traditional_input_matches_simplified(lexical: LexicalTranslator) -> None:

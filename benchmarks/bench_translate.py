@@ -1,0 +1,90 @@
+"""Benchmark: the offline lexical translator on WMT22 general test zh->en (the dev set).
+
+Translates ``generaltest2022.zh-en.src.zh`` (1,875 news segments) and prints, for all lines and for
+the held-out slice (every 5th line, never looked at while writing rules) and the rest (the tuning
+slice): chrF and BLEU (sacrebleu defaults) against reference A and reference B, the share of lines
+whose source numbers all appear in the output (:func:`regioqa.numbers.check_numbers`), and lines/s.
+The two submitted systems' scores are printed beside ours for scale.
+
+    nice -n 10 python benchmarks/bench_translate.py [--data ../shared/data/mt-dev/wmt22-zhen] [--limit N]
+        [--out out/wmt22.lexical.en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import sacrebleu
+
+from regioqa.numbers import check_numbers
+from regioqa.paths import shared_dir
+from regioqa.translate import LexicalTranslator
+
+DEFAULT_DATA = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
+PREFIX = "generaltest2022.zh-en."
+SYSTEMS = ("JDExploreAcademy", "Online-B")
+
+
+def read_lines(p: Path) -> list[str]:
+    return p.read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+
+def scores(hyp: list[str], refs: dict[str, list[str]], idx: list[int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    h = [hyp[i] for i in idx]
+    for name, ref in refs.items():
+        r = [[ref[i] for i in idx]]
+        out[f"chrF {name}"] = sacrebleu.corpus_chrf(h, r).score
+        out[f"BLEU {name}"] = sacrebleu.corpus_bleu(h, r).score
+    return out
+
+
+def fmt(d: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:5.1f}" for k, v in d.items())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--limit", type=int, default=0, help="first N lines only (0: all)")
+    ap.add_argument("--out", type=Path, default=None, help="write our translations here")
+    args = ap.parse_args()
+    src = read_lines(args.data / f"{PREFIX}src.zh")
+    refs = {k: read_lines(args.data / f"{PREFIX}ref.{k}.en") for k in ("A", "B")}
+    if args.limit:
+        src = src[: args.limit]
+        refs = {k: v[: args.limit] for k, v in refs.items()}
+    tr = LexicalTranslator()
+    tr.translate(["预热。"])  # load jieba, CC-CEDICT and the glossary outside the timed part
+    t0 = time.perf_counter()
+    hyp = tr.translate(src)
+    dt = time.perf_counter() - t0
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("\n".join(hyp) + "\n", encoding="utf-8")
+    n = len(src)
+    every = list(range(n))
+    held = [i for i in every if i % 5 == 4]
+    tune = [i for i in every if i % 5 != 4]
+    checks = [check_numbers(z, e) for z, e in zip(src, hyp, strict=True)]
+    with_nums = [c for c in checks if c.source]
+    kept = sum(c.ok for c in with_nums)
+    n_vals = sum(len(c.source) for c in with_nums)
+    n_missing = sum(len(c.missing) for c in checks)
+    print(f"lexical translator ({tr.name}): {n} lines in {dt:.2f} s = {n / dt:.0f} lines/s")
+    print(f"  all      ({len(every):4d}): {fmt(scores(hyp, refs, every))}")
+    print(f"  tune     ({len(tune):4d}): {fmt(scores(hyp, refs, tune))}")
+    print(f"  held-out ({len(held):4d}): {fmt(scores(hyp, refs, held))}")
+    print(f"  numbers kept: {kept}/{len(with_nums)} lines with numbers "
+          f"({100 * kept / max(1, len(with_nums)):.1f}%), {n_vals - n_missing}/{n_vals} values")
+    for sysname in SYSTEMS:
+        p = args.data / f"{PREFIX}hyp.{sysname}.en"
+        if p.exists():
+            sh = read_lines(p)[:n]
+            print(f"  {sysname:17s} all: {fmt(scores(sh, refs, every))}")
+
+
+if __name__ == "__main__":
+    main()
