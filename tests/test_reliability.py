@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from regioqa.cli import main
-from regioqa.dense import HashingEmbedder
 from regioqa.index import Index
 from regioqa.io import read_jsonl_tolerant
+from regioqa.testing import HashingEmbedder
 from regioqa.types import Article
 
 REPO = Path(__file__).resolve().parents[1]
