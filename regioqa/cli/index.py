@@ -101,22 +101,10 @@ def register(app: typer.Typer) -> None:
         idx = Index.load(index, config=cfg, verify=verify)
         hits = idx.search(query, k=k, mode=mode, where=article_filter(since, until, source))
         if as_json:
-            rows = [
-                {
-                    "rank": h.rank,
-                    "score": h.score,
-                    "retriever": h.retriever,
-                    "scores": h.scores,
-                    "article_id": h.article_id,
-                    "article_title": h.article_title,
-                    **{f: getattr(idx.articles.get(h.article_id), f, None) for f in ("date", "source")},
-                    "chunk_id": h.chunk.chunk_id,
-                    "start": h.start,
-                    "end": h.end,
-                    "text": h.chunk.text,
-                }
-                for h in hits
-            ]
+            # Hit.to_dict() (read back with Hit.from_dict) plus the article's id, date and source
+            rows = [{**h.to_dict(), "article_id": h.article_id,
+                     **{f: getattr(idx.articles.get(h.article_id), f, None) for f in ("date", "source")}}
+                    for h in hits]
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         if not hits:
