@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from . import __version__
 from .config import Config
@@ -434,8 +435,6 @@ def load_previous(previous: Index | str | Path | None) -> Index | None:
 def _progress(it, enabled: bool, desc: str, total: int | None = None, unit: str = "it"):
     if not enabled:
         return it
-    from tqdm import tqdm
-
     if it is None:
         return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
     return tqdm(it, total=total, desc=desc, unit=unit, file=sys.stderr)

@@ -40,6 +40,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError, ModelNotFoundError
 from .io import atomic_dir, update_with_files
 from .paths import models_dir
@@ -158,7 +160,6 @@ class OVModel:
         self._lock = threading.Lock()  # one request: calls from several threads take turns
 
     def __call__(self, input_ids: Any, attention_mask: Any) -> SimpleNamespace:
-        import numpy as np
         import torch
 
         feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64),
