@@ -34,11 +34,17 @@ from ..types import Summary
 from .common import ConfigOpt, SetOpt, load_config
 from .corpus import read_corpus
 
+SIMILARITIES = ("auto", "embed", "lexical")
+
+
+def check_similarity(similarity: str) -> None:
+    if similarity not in SIMILARITIES:
+        raise InputError(f"--similarity must be auto, embed or lexical, got {similarity!r}")
+
 
 def _embedder_for(similarity: str, cfg: Config) -> Embedder | None:
     """``embed``: the configured embedder; ``lexical``: none; ``auto``: embed when a local model exists."""
-    if similarity not in ("auto", "embed", "lexical"):
-        raise InputError(f"--similarity must be auto, embed or lexical, got {similarity!r}")
+    check_similarity(similarity)
     if similarity == "lexical":
         return None
     if similarity == "auto":
@@ -86,11 +92,10 @@ def register(app: typer.Typer) -> None:
         """
         if fmt not in ("jsonl", "md", "html"):
             raise InputError(f"--format must be jsonl, md or html, got {fmt!r}")
+        check_similarity(similarity)
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
         articles = read_corpus(corpus)
-        if not articles:
-            raise InputError(f"no articles found in {', '.join(map(str, corpus))}")
         summarizer = Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
         records_path = out if fmt == "jsonl" else out.with_name(out.name + ".jsonl")
         if ray_opts is not None:
