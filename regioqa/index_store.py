@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from .errors import IndexError_
 from .io import atomic_write_json, file_sha256, file_signature, recover_dir
@@ -54,6 +53,8 @@ def lock_paths(d: Path) -> tuple[Path, Path]:
 def index_lock(directory: str | Path) -> Iterator[None]:
     """Hold the write lock of an index folder (re-entrant within a process); another holder makes
     this raise at once, naming its process and host."""
+    from filelock import FileLock, Timeout  # here, not at the top: it imports asyncio (~15 ms at start-up)
+
     d = Path(directory).absolute()
     with _held_guard:
         if d in _held:
