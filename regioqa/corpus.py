@@ -30,6 +30,8 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .errors import InputError
 from .ingest.common import Collector, CorpusWarning, LoadReport, Problem
 from .ingest.feeds import FEED_SUFFIXES, read_feed
@@ -185,8 +187,6 @@ def iter_corpus(paths: Iterable[str | Path], report: LoadReport | None = None, s
     seen = _SeenIds()
     files = _expand(paths, col)
     if progress:
-        from tqdm import tqdm
-
         files = tqdm(files, desc="read", unit="file", disable=len(files) < 2)
     for f in files:
         kept = 0

@@ -21,10 +21,6 @@ import numpy as np
 
 from .errors import IndexError_, InputError
 
-# HashingEmbedder moved to regioqa.testing; re-exported here only until the doctests of index.py and
-# engines/ray_engine.py (issue #16's files) import it from there.
-from .testing import HashingEmbedder  # noqa: E402, F401
-
 DENSE_KINDS = ("auto", "flat", "hnsw", "ivf")
 
 

@@ -6,7 +6,7 @@ re-ranker ``(query, hits) -> hits`` runs after fusion. Chinese questions use bot
 questions use the dense side plus BM25 over Chinese terms from the en->zh dictionary
 (``retrieve.expand_english``, weighted by ``retrieve.expansion_weight``).
 
->>> from regioqa.dense import HashingEmbedder
+>>> from regioqa.testing import HashingEmbedder
 >>> arts = [Article("a1", "呼和浩特", "呼和浩特科技创新发展指数排名第30位。"),
 ...         Article("a2", "甘肃", "甘肃文旅融合发展，游客数量持续增长。")]
 >>> idx = Index.build(arts, HashingEmbedder(), show_progress=False)
@@ -35,13 +35,15 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from . import __version__
 from .config import Config
 from .dense import DenseIndex
+from .embed import Embedder
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
 from .fusion import bm25_run, fuse, rrf  # noqa: F401  (rrf: part of this module's API)
@@ -67,24 +69,12 @@ from .reuse import (
     text_sha256,
     unchanged_chunks,
 )
-from .types import Article, Chunk, Hit
+from .text import Chunker
+from .types import Article, Chunk, ChunkerLike, EmbedderLike, Hit
 
 MODES = ("dense", "bm25", "hybrid")
 
 Reranker = Callable[[str, list[Hit]], list[Hit]]
-
-
-class EmbedderLike(Protocol):
-    fingerprint: str
-    dim: int
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
-    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
-    def count_tokens(self, texts: list[str]) -> list[int]: ...
-
-
-class ChunkerLike(Protocol):
-    def run(self, article: Article) -> list[Chunk]: ...
 
 
 def _has_content(text: str) -> bool:
@@ -154,8 +144,6 @@ class Index:
                 chunks.extend(kept[a.id])
                 continue
             if chunker is None:
-                from .text import Chunker
-
                 chunker = Chunker(cfg.chunk, count_tokens=embedder.count_tokens)
             for c in chunker.run(a):
                 if a.text[c.start : c.end] != c.text or c.article_id != a.id:
@@ -340,8 +328,6 @@ class Index:
     def embedder(self) -> EmbedderLike:
         """The query embedder (loaded from the manifest's model on first use when not given)."""
         if self._embedder is None:
-            from .embed import Embedder
-
             model = self.manifest["embedder"].get("model")
             path = model if model and Path(model).exists() else None
             emb = Embedder(path, self.config.embed)
@@ -363,6 +349,12 @@ class Index:
             _check_embedder(self.manifest, emb, self.path)
             self._embedder = emb
         return self._embedder
+
+    def warm_up(self) -> Index:
+        """Load the query embedder (and its model) now; otherwise the first dense search does."""
+        if callable(warm := getattr(self.embedder, "warm_up", None)):
+            warm()
+        return self
 
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int | None = None, mode: str | None = None,
@@ -443,8 +435,6 @@ def load_previous(previous: Index | str | Path | None) -> Index | None:
 def _progress(it, enabled: bool, desc: str, total: int | None = None, unit: str = "it"):
     if not enabled:
         return it
-    from tqdm import tqdm
-
     if it is None:
         return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
     return tqdm(it, total=total, desc=desc, unit=unit, file=sys.stderr)

@@ -53,7 +53,7 @@ def lock_paths(d: Path) -> tuple[Path, Path]:
 def index_lock(directory: str | Path) -> Iterator[None]:
     """Hold the write lock of an index folder (re-entrant within a process); another holder makes
     this raise at once, naming its process and host."""
-    from filelock import FileLock, Timeout
+    from filelock import FileLock, Timeout  # here, not at the top: it imports asyncio (~15 ms at start-up)
 
     d = Path(directory).absolute()
     with _held_guard:

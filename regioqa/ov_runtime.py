@@ -6,7 +6,8 @@ precision is ``*.dtype`` as for torch: ``"auto"`` runs bfloat16 where the CPU ha
 
 Why: on this 2-core AVX512-BF16 EPYC, OpenVINO's fused attention and bf16 kernels embed DRCD paragraphs
 2.1x as fast as plain fp32 PyTorch (16 per batch), against 1.5-1.8x for PyTorch bf16
-(``benchmarks/experiments/exp_ov.py``; benchmarks/README.md has the figures and the accuracy check).
+(benchmarks/README.md, "OpenVINO is the default backend", has the figures and the accuracy check;
+the harness's embed section, ``regioqa bench``, measures the same backends).
 
 The torch model is converted once (about 1 s) through OpenVINO's PyTorch frontend and the IR is kept,
 keyed by the model files and the library versions, under ``<models_dir>/openvino/`` (written
@@ -39,8 +40,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError, ModelNotFoundError
 from .io import atomic_dir, update_with_files
+from .paths import models_dir
+from .quantize import check_mode
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +73,6 @@ def resolve_backend(name: str, quantize: str | None, setting: str = "backend",
     >>> resolve_backend("torch", None), resolve_backend("auto", "int8")
     ('torch', 'torch')
     """
-    from .quantize import check_mode
-
     choices = (*BACKENDS, *others)
     if name not in choices:
         raise InputError(f"{setting} must be one of {list(choices)}, got {name!r}")
@@ -157,7 +160,6 @@ class OVModel:
         self._lock = threading.Lock()  # one request: calls from several threads take turns
 
     def __call__(self, input_ids: Any, attention_mask: Any) -> SimpleNamespace:
-        import numpy as np
         import torch
 
         feeds = {"input_ids": np.asarray(input_ids, dtype=np.int64),
@@ -203,8 +205,6 @@ def load(model_dir: Path, outputs: Sequence[str], load_torch: Callable[[], Any],
     env = os.environ.get("REGIOQA_OV_CACHE", "")
     use_cache = cache_dir is not None or env.lower() not in ("0", "off", "false", "no")
     if cache_dir is None:
-        from .paths import models_dir
-
         cache_dir = Path(env) if use_cache and env else models_dir() / "openvino"
     entry = Path(cache_dir) / key
     ov_model = _read_cached(entry) if use_cache else None

@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
+from .index import Index
 from .reader import Reader
 from .text import has_chinese
+from .translate import load_translator
 from .types import NO_TRANSLATOR, Answer
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -69,8 +72,6 @@ class RegioQA:
     def load(cls, index_dir: str | Path, config: Config | None = None, reader: Reader | None = None,
              translator: Any | None = None) -> RegioQA:
         """Load the index at ``index_dir`` (raises IndexError_ naming the directory when absent)."""
-        from .index import Index
-
         d = Path(index_dir)
         if d.exists() and not d.is_dir():
             raise IndexError_(f"{d} is a file, not an index folder (build one with `regioqa index build`)")
@@ -79,14 +80,20 @@ class RegioQA:
         index = Index.load(d, config=config)
         return cls(index, reader, translator, index.config)
 
+    def warm_up(self) -> RegioQA:
+        """Load the index's query embedder and the reader now (the translator stays lazy: only English
+        questions or ``translate=True`` need it); otherwise the first question does. Returns ``self``."""
+        if callable(warm := getattr(self.index, "warm_up", None)):
+            warm()
+        self.reader.warm_up()
+        return self
+
     # ------------------------------------------------------------------ translation
     @property
     def translator(self) -> Any | None:
         """The configured translator, loaded on first use; None when it cannot be loaded."""
         if self._translator is None and self._translator_error is None:
             try:
-                from .translate import load_translator
-
                 self._translator = load_translator(self.config.translate)
             except (RegioQAError, ImportError) as e:
                 self._translator_error = str(e)
@@ -121,8 +128,6 @@ class RegioQA:
         if mode == "en" or not is_english(question):
             return question
         if self._dictionary is None:
-            from .dictionary import get_dictionary
-
             self._dictionary = get_dictionary()
         terms: list[str] = []
         for _, zh in self._dictionary.expand_english(question, per_term=1):

@@ -35,13 +35,14 @@ from .digest_md import render_markdown  # noqa: F401  (part of this module's API
 from .errors import InputError, ModelNotFoundError
 from .io import JsonlAppender, resume_jsonl
 from .numbers import check_numbers, extract_zh_numbers
-from .translate import Translator, has_chinese, load_translator
+from .registry import resolve
+from .text import sentences
+from .translate import Seq2SeqTranslator, Translator, has_chinese, load_translator
 from .types import Article, Sentence, Summary, SummarySentence
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Summarizer", "summarize_corpus", "BatchReport", "plan_batch", "render_markdown", "summary_record",
-           "summary_from_record"]
+__all__ = ["Summarizer", "summarize_corpus", "BatchReport", "plan_batch", "render_markdown"]
 
 _HASH_DIM = 4096
 _TERMINAL = "。！？；!?.…”」』)）"
@@ -146,6 +147,14 @@ class Summarizer:
             self._translator = load_translator(self._tcfg)
         return self._translator
 
+    def warm_up(self) -> Summarizer:
+        """Load the translator, the abstractive model (when one is found) and the embedder now;
+        otherwise the first article does. Idempotent; returns the summarizer."""
+        for part in (self.translator, self._abstractive_model(), self.embedder):
+            if callable(warm := getattr(part, "warm_up", None)):
+                warm()
+        return self
+
     @property
     def method(self) -> str:
         t = self.translator
@@ -175,8 +184,6 @@ class Summarizer:
 
     def select(self, article: Article) -> list[Sentence]:
         """The key sentences of ``article`` in article order (empty when it has none)."""
-        from .text import sentences
-
         c = self.config
         sents = [s for s in sentences(article) if len(s.text) >= c.min_sentence_chars and has_chinese(s.text)]
         if not sents:
@@ -249,9 +256,6 @@ class Summarizer:
         name = self.config.abstractive_model
         if name == "extractive":
             return None
-        from .registry import resolve
-        from .translate import Seq2SeqTranslator
-
         try:
             rm = resolve("summarizer", name)
         except ModelNotFoundError:
@@ -312,26 +316,6 @@ class Summarizer:
 # ------------------------------------------------------------------------------------------------
 # records and batch generation
 # ------------------------------------------------------------------------------------------------
-
-
-def summary_record(s: Summary) -> dict[str, Any]:
-    """The JSONL record for one summary (an error record when ``s.error`` is set)."""
-    if s.error is not None:
-        return {"id": s.article_id, "title": s.title, "error": s.error}
-    return {
-        "id": s.article_id, "title": s.title, "title_en": s.title_en, "summary_en": s.text_en,
-        "method": s.method, "numbers_ok": all(x.numbers_ok for x in s.sentences),
-        "sentences": [{"zh": x.zh, "en": x.en, "start": x.start, "end": x.end, "numbers_ok": x.numbers_ok}
-                      for x in s.sentences],
-        "error": None,
-    }
-
-
-def summary_from_record(r: dict[str, Any]) -> Summary:
-    sents = [SummarySentence(x["zh"], x["en"], int(x["start"]), int(x["end"]),
-                             bool(x.get("numbers_ok", True))) for x in r.get("sentences") or []]
-    return Summary(r["id"], r.get("title", ""), r.get("title_en", ""), sents,
-                   r.get("method", "error"), error=r.get("error"))
 
 
 @dataclass
@@ -403,7 +387,7 @@ def summarize_corpus(articles: Iterable[Article], out: str | Path, summarizer: S
                     sums = [summarize_or_error(summarizer, a) for a in arts]
                 errs: list[str] = []
                 for s in sums:
-                    app.write(summary_record(s))
+                    app.write(s.to_dict())
                     errs.append(s.error or "")
                 return {"id": [s.article_id for s in sums], "error": errs}
 

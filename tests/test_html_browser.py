@@ -267,8 +267,8 @@ def test_ask_questions_html_from_the_command_line(browser: Browser, tmp_path: Pa
     from typer.testing import CliRunner
 
     from regioqa.cli import app
-    from regioqa.dense import HashingEmbedder
     from regioqa.index import Index
+    from regioqa.testing import HashingEmbedder
 
     arts, _ = load_corpus([DATA / "html", DATA / "feeds"])
     Index.build(arts, HashingEmbedder(), show_progress=False).save(tmp_path / "index")

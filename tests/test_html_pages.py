@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from regioqa.cli import app
 from regioqa.corpus import load_corpus
-from regioqa.dense import HashingEmbedder
 from regioqa.errors import InputError
 from regioqa.filters import ArticleFilter
 from regioqa.index import Index
 from regioqa.render.digest import render_digest
+from regioqa.testing import HashingEmbedder
 from regioqa.types import Article, Summary, SummarySentence
 
 DATA = Path(__file__).parent / "data"

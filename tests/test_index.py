@@ -443,7 +443,8 @@ def test_cli_search_json_bm25(index: Index, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert len(rows) == 3 and rows[0]["rank"] == 1 and rows[0]["retriever"] == "bm25"
-    assert "乳业" in rows[0]["text"]
+    assert "乳业" in rows[0]["chunk"]["text"]
+    assert [Hit.from_dict(r) for r in rows] == index.search("乳业技术创新中心", k=3, mode="bm25")
     res = runner.invoke(app, ["search", "乳业", "--index", str(d), "--mode", "bm25", "--no-verify"])
     assert res.exit_code == 0 and "1. [" in res.stdout
     res = runner.invoke(app, ["index", "info", str(d)])

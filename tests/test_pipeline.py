@@ -1,5 +1,5 @@
 """RegioQA facade and ``regioqa ask``: a real index (HashingEmbedder, BM25) over the corpus page, the
-tiny random reader from test_reader, fake translators; plus ``model`` tests with the trained reader."""
+tiny random reader from regioqa.testing, fake translators; plus ``model`` tests with the trained reader."""
 
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from regioqa.cli import main
-from regioqa.dense import HashingEmbedder
 from regioqa.index import Index
 from regioqa.io import read_jsonl_tolerant
+from regioqa.testing import HashingEmbedder
 from regioqa.types import Article
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ BAD: list[tuple[str, list[str], str]] = [
     ("ask: question too long", ["ask", "长" * 300, "--index", I, "--set", "retrieve.mode=bm25"],
      "reader.max_question_chars"),
     # summarize / translate
-    ("summarize: unknown format", [*SUMM, "--format", "xml"], "--format must be jsonl or md"),
+    ("summarize: unknown format", [*SUMM, "--format", "xml"], "--format must be jsonl, md or html"),
     ("summarize: unknown similarity", [*SUMM, "--similarity", "magic"], "--similarity must be"),
     ("summarize: empty corpus folder", ["summarize", "{d}/empty_dir", "--out", "{d}/s.jsonl"], "no articles"),
     ("summarize: corpus missing", ["summarize", "{d}/none", "--out", "{d}/s.jsonl"], "none"),

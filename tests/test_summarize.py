@@ -18,11 +18,9 @@ from regioqa.summarize import (
     mmr_select,
     render_markdown,
     summarize_corpus,
-    summary_from_record,
-    summary_record,
 )
 from regioqa.testing import build_tiny_marian
-from regioqa.types import Article
+from regioqa.types import Article, Summary
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -147,8 +145,8 @@ def test_digest(articles: list[Article], summarizer: Summarizer) -> None:
 
 def test_record_roundtrip_and_markdown(articles: list[Article], summarizer: Summarizer) -> None:
     sums = summarizer.run_batch(articles[:2] + [Article(id="bad", title="坏", text="")])
-    recs = [summary_record(s) for s in sums]
-    assert [summary_from_record(r) for r in recs] == sums
+    recs = [s.to_dict() for s in sums]
+    assert [Summary.from_dict(r) for r in recs] == sums
     assert recs[2] == {"id": "bad", "title": "坏", "error": "empty article"}
     d, src = summarizer.digest_with_sources(summaries=sums)
     md = render_markdown(sums, d, src)

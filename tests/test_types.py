@@ -81,3 +81,54 @@ def test_lexical_translator_is_a_translator():
 
 def test_an_object_without_warm_up_is_not_a_component():
     assert not isinstance(object(), Component)
+
+
+class _Warmable:
+    """A part that counts its ``warm_up()`` calls (stands for a lazily loaded model)."""
+
+    name, lexical = "fake", True
+
+    def __init__(self) -> None:
+        self.warmed = 0
+
+    def warm_up(self) -> _Warmable:
+        self.warmed += 1
+        return self
+
+    def translate(self, texts: list[str]) -> list[str]:
+        return list(texts)
+
+
+def test_summarizer_warm_up_warms_its_translator_and_embedder():
+    from regioqa.config import SummarizeConfig
+    from regioqa.summarize import Summarizer
+
+    tr, emb = _Warmable(), _Warmable()
+    s = Summarizer(embedder=emb, translator=tr, config=SummarizeConfig(abstractive_model="extractive"))
+    assert isinstance(s, Component) and s.warm_up() is s
+    assert (tr.warmed, emb.warmed) == (1, 1)
+
+
+def test_index_warm_up_warms_its_query_embedder():
+    from regioqa.index import Index
+    from regioqa.testing import HashingEmbedder
+
+    class WarmHashing(HashingEmbedder):
+        warmed = 0
+
+        def warm_up(self) -> WarmHashing:
+            self.warmed += 1
+            return self
+
+    emb = WarmHashing(dim=32)
+    idx = Index.build([Article(id="a1", title="标题", text="第一句。第二句。")], emb, show_progress=False)
+    assert isinstance(idx, Component) and idx.warm_up() is idx and emb.warmed == 1
+
+
+def test_regioqa_warm_up_warms_index_and_reader():
+    from regioqa.pipeline import RegioQA
+
+    index, reader = _Warmable(), _Warmable()
+    qa = RegioQA(index, reader=reader)  # type: ignore[arg-type]
+    assert isinstance(qa, Component) and qa.warm_up() is qa
+    assert (index.warmed, reader.warmed) == (1, 1)

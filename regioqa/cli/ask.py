@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from tqdm import tqdm
 
 from ..errors import InputError
 from ..escape import for_terminal
+from ..io import JsonlAppender, read_jsonl_tolerant, resume_jsonl
+from ..pipeline import RegioQA
 from ..render.answers import write_answers_html
 from .common import ConfigOpt, SetOpt, load_config
 from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
@@ -112,8 +115,6 @@ def register(app: typer.Typer) -> None:
         prints how many were answered, declined and failed, and exits with status 1 when any failed
         (status 2: a bad command line, file or setting; nothing is written then).
         """
-        from ..pipeline import RegioQA
-
         if index is None:
             raise InputError("--index is required (an index directory from `regioqa index build`)")
         if (question is None) == (questions is None):
@@ -150,10 +151,6 @@ def register(app: typer.Typer) -> None:
 def _ask_batch(qa: Any, recs: list[dict[str, Any]], out: Path, k: int | None, n: int | None,
                translate: bool | None, where: Any = None, html: Path | None = None) -> None:
     """Answer ``recs`` into ``out`` (resumed, see the module docstring); exit 1 when any failed."""
-    from tqdm import tqdm
-
-    from ..io import JsonlAppender, read_jsonl_tolerant, resume_jsonl
-
     res = resume_jsonl(out, wanted=[str(r["id"]) for r in recs])
     todo = [r for r in recs if str(r["id"]) not in res.done]
     answered = declined = failed = 0

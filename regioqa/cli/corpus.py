@@ -34,9 +34,12 @@ def echo_problems(report: LoadReport) -> None:
 
 
 def read_corpus(paths: list[Path], columns: list[str] | None = None) -> list[Article]:
-    """The articles a command works on; problems one line each, then the summary line (stderr)."""
+    """The articles a command works on; problems one line each, then the summary line (stderr). No
+    articles at all is an :class:`InputError` (one line, with the summary)."""
     articles, report = load_corpus(paths, columns=Columns.parse(columns))
     echo_problems(report)
+    if not articles:
+        raise InputError(f"no articles found in {', '.join(map(str, paths))} ({report.summary()})")
     typer.echo(report.summary(), err=True)
     return articles
 

@@ -8,13 +8,19 @@ regioqa search "How many member units does the dairy centre have?" --index index
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..embed import Embedder
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
+from ..engines.ray_engine import build_index_ray
 from ..escape import for_terminal
+from ..index import Index, read_manifest
+from ..index_store import check_out_dir, index_lock
+from ..io import remove_stale_temps
 from .common import ConfigOpt, SetOpt, load_config
 from .corpus import read_corpus
 from .filters import SinceOpt, SourceOpt, UntilOpt, article_filter, dated
@@ -43,11 +49,6 @@ def register(app: typer.Typer) -> None:
 
         OUT is replaced atomically and locked while building (a second build into it stops at once);
         an OUT that is a file or a folder that is not an index is refused before any work."""
-        from ..embed import Embedder
-        from ..index import Index
-        from ..index_store import check_out_dir, index_lock
-        from ..io import remove_stale_temps
-
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
         check_out_dir(out)  # before taking the lock (which writes beside OUT), and again under it
@@ -58,10 +59,6 @@ def register(app: typer.Typer) -> None:
                            err=True)
             articles = read_corpus(corpus)
             if ray_opts is not None:
-                from functools import partial
-
-                from ..engines.ray_engine import build_index_ray
-
                 make_embedder = partial(Embedder, cfg.embed.model, cfg.embed)
                 idx = build_index_ray(articles, make_embedder, cfg, ray_opts, previous=None if full else out)
             else:
@@ -74,8 +71,6 @@ def register(app: typer.Typer) -> None:
     @index_app.command("info")
     def info(index: Annotated[Path, typer.Argument(help="Index directory")]) -> None:
         """Print an index's manifest (without the file list)."""
-        from ..index import read_manifest
-
         m = read_manifest(index)
         m = {k: v for k, v in m.items() if k != "files"}
         typer.echo(json.dumps(m, ensure_ascii=False, indent=2))
@@ -102,28 +97,14 @@ def register(app: typer.Typer) -> None:
         sets: list[str] | None = SetOpt,
     ) -> None:
         """Search an index built with ``regioqa index build``."""
-        from ..index import Index
-
         cfg = load_config(config, sets)
         idx = Index.load(index, config=cfg, verify=verify)
         hits = idx.search(query, k=k, mode=mode, where=article_filter(since, until, source))
         if as_json:
-            rows = [
-                {
-                    "rank": h.rank,
-                    "score": h.score,
-                    "retriever": h.retriever,
-                    "scores": h.scores,
-                    "article_id": h.article_id,
-                    "article_title": h.article_title,
-                    **{f: getattr(idx.articles.get(h.article_id), f, None) for f in ("date", "source")},
-                    "chunk_id": h.chunk.chunk_id,
-                    "start": h.start,
-                    "end": h.end,
-                    "text": h.chunk.text,
-                }
-                for h in hits
-            ]
+            # Hit.to_dict() (read back with Hit.from_dict) plus the article's id, date and source
+            rows = [{**h.to_dict(), "article_id": h.article_id,
+                     **{f: getattr(idx.articles.get(h.article_id), f, None) for f in ("date", "source")}}
+                    for h in hits]
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
         if not hits:

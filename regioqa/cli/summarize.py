@@ -10,30 +10,44 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..config import Config
+from ..digest_md import write_markdown
+from ..embed import Embedder
 from ..engines import AddressOpt, EngineOpt, NumWorkersOpt, ray_options
-from ..errors import InputError
+from ..engines.ray_engine import summarize_ray
+from ..errors import InputError, ModelNotFoundError
 from ..escape import for_terminal
+from ..io import read_jsonl_tolerant
+from ..numbers import check_numbers
+from ..registry import resolve
+from ..render.digest import write_digest_html
+from ..summarize import Summarizer, summarize_corpus
+from ..translate import load_translator
+from ..types import Summary
 from .common import ConfigOpt, SetOpt, load_config
 from .corpus import read_corpus
 
+SIMILARITIES = ("auto", "embed", "lexical")
 
-def _embedder_for(similarity: str, cfg):  # -> Embedder | None
-    """``embed``: the configured embedder; ``lexical``: none; ``auto``: embed when a local model exists."""
-    if similarity not in ("auto", "embed", "lexical"):
+
+def check_similarity(similarity: str) -> None:
+    if similarity not in SIMILARITIES:
         raise InputError(f"--similarity must be auto, embed or lexical, got {similarity!r}")
+
+
+def _embedder_for(similarity: str, cfg: Config) -> Embedder | None:
+    """``embed``: the configured embedder; ``lexical``: none; ``auto``: embed when a local model exists."""
+    check_similarity(similarity)
     if similarity == "lexical":
         return None
-    from ..embed import Embedder
-    from ..errors import ModelNotFoundError
-
     if similarity == "auto":
-        from ..registry import resolve
-
         try:
             rm = resolve("embedder", cfg.embed.model)
         except ModelNotFoundError:
@@ -43,10 +57,8 @@ def _embedder_for(similarity: str, cfg):  # -> Embedder | None
     return Embedder(cfg.embed.model, cfg.embed)
 
 
-def make_summarizer(similarity: str, cfg):  # -> Summarizer
+def make_summarizer(similarity: str, cfg: Config) -> Summarizer:
     """The summarizer this command uses; a picklable factory (with functools.partial) for Ray workers."""
-    from ..summarize import Summarizer
-
     return Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
 
 
@@ -78,25 +90,15 @@ def register(app: typer.Typer) -> None:
         md: a Markdown digest written atomically (records are kept in OUT.jsonl beside it, resumable).
         html: one self-contained page, English summary beside the Chinese article (records as for md).
         """
-        from ..digest_md import write_markdown
-        from ..io import read_jsonl_tolerant
-        from ..summarize import Summarizer, summarize_corpus, summary_from_record
-
         if fmt not in ("jsonl", "md", "html"):
             raise InputError(f"--format must be jsonl, md or html, got {fmt!r}")
+        check_similarity(similarity)
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
         articles = read_corpus(corpus)
-        if not articles:
-            raise InputError(f"no articles found in {', '.join(map(str, corpus))}")
         summarizer = Summarizer(embedder=_embedder_for(similarity, cfg), config=cfg)
         records_path = out if fmt == "jsonl" else out.with_name(out.name + ".jsonl")
         if ray_opts is not None:
-            from dataclasses import replace
-            from functools import partial
-
-            from ..engines.ray_engine import summarize_ray
-
             ray_opts = replace(ray_opts, batch_size=batch_size, progress=progress)
             factory = partial(make_summarizer, similarity, cfg)
             report = summarize_ray(articles, records_path, factory, ray_opts, cfg)
@@ -109,14 +111,12 @@ def register(app: typer.Typer) -> None:
         if fmt == "md":
             wanted = {a.id for a in articles}
             recs = [r for r in read_jsonl_tolerant(records_path) if r.get("id") in wanted]
-            write_markdown(out, [summary_from_record(r) for r in recs], summarizer)
+            write_markdown(out, [Summary.from_dict(r) for r in recs], summarizer)
             typer.echo(f"wrote {out} ({len(recs)} articles; records in {records_path})", err=True)
         if fmt == "html":
-            from ..render.digest import write_digest_html
-
             by_id = {a.id: a for a in articles}
             recs = [r for r in read_jsonl_tolerant(records_path) if r.get("id") in by_id]
-            write_digest_html(out, [summary_from_record(r) for r in recs], by_id)
+            write_digest_html(out, [Summary.from_dict(r) for r in recs], by_id)
             typer.echo(f"wrote {out} ({len(recs)} articles; records in {records_path})", err=True)
 
     @app.command("translate")
@@ -128,9 +128,6 @@ def register(app: typer.Typer) -> None:
         sets: list[str] | None = SetOpt,
     ) -> None:
         """Translate Chinese text to English, one output line per input line; report the number check."""
-        from ..numbers import check_numbers
-        from ..translate import load_translator
-
         if (text is None) == (file is None):
             raise InputError("give either TEXT or --file FILE")
         if file is not None:

@@ -12,14 +12,10 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from .ray_engine import RayOptions
+from .ray_engine import RayOptions
 
 ENGINES = ("local", "ray")
 DEFAULT_RAY_WORKERS = 2
@@ -40,7 +36,5 @@ def ray_options(engine: str, address: str | None, num_workers: int | None) -> Ra
         if address is not None or num_workers is not None:
             raise InputError("--address and --num-workers apply only with --engine ray")
         return None
-    from .ray_engine import RayOptions
-
     workers = DEFAULT_RAY_WORKERS if num_workers is None else num_workers
     return RayOptions(address=address, num_workers=workers)

@@ -16,7 +16,7 @@ Runs start Ray, so the example is not a doctest::
 
     import functools
     from regioqa.corpus import read_articles_jsonl
-    from regioqa.dense import HashingEmbedder
+    from regioqa.testing import HashingEmbedder
     articles = read_articles_jsonl("corpus/articles.jsonl")
     index = build_index_ray(articles, functools.partial(HashingEmbedder, dim=64),
                             options=RayOptions(num_workers=2))
@@ -42,9 +42,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from ..config import Config
 from ..errors import InputError, RegioQAError
+from ..index import Index, check_articles, load_previous, previous_vectors, text_sha256, unchanged_chunks
+from ..io import JsonlAppender
 from ..offline import ENV as OFFLINE_ENV
+from ..summarize import Summarizer, plan_batch, summarize_or_error
+from ..text import Chunker
 from ..types import Article, Chunk
 
 INSTALL_HINT = "pip install 'regioqa[ray]'"
@@ -230,8 +236,6 @@ def decode_vectors(d: dict[str, Any]) -> np.ndarray:
 def _summary_processor(make_summarizer: Callable[[], Any]) -> Callable[[list[Article]], list[dict[str, Any]]]:
     """Worker side of :func:`summarize_ray`: one summarizer per actor, records as the local path
     makes them (a failing batch is redone article by article, so a bad article only costs itself)."""
-    from ..summarize import summarize_or_error, summary_record
-
     summarizer = make_summarizer()
 
     def run(articles: list[Article]) -> list[dict[str, Any]]:
@@ -239,7 +243,7 @@ def _summary_processor(make_summarizer: Callable[[], Any]) -> Callable[[list[Art
             summaries = summarizer.run_batch(articles)
         except Exception:
             summaries = [summarize_or_error(summarizer, a) for a in articles]
-        return [summary_record(s) for s in summaries]
+        return [s.to_dict() for s in summaries]
 
     return run
 
@@ -257,12 +261,6 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
     error records. ``make_summarizer`` is a picklable factory called once per actor; the default
     builds ``Summarizer(config=config)`` (the offline defaults).
     """
-    from tqdm.auto import tqdm
-
-    from ..config import Config
-    from ..io import JsonlAppender
-    from ..summarize import Summarizer, plan_batch
-
     t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
@@ -294,9 +292,6 @@ def _index_processor(make_embedder: Callable[[], Any], chunk_config: Any, reusab
                      ) -> Callable[[list[Article]], list[dict[str, Any]]]:
     """Worker side of :func:`build_index_ray`: chunk each article exactly as ``Index.build`` does
     and embed, in one call per batch, the chunks whose vectors the previous index cannot lend."""
-    from ..index import text_sha256
-    from ..text import Chunker
-
     embedder = make_embedder()
     chunker = Chunker(chunk_config, count_tokens=embedder.count_tokens)
 
@@ -370,11 +365,6 @@ def build_index_ray(articles: Sequence[Article], make_embedder: Callable[[], Any
     The driver then runs ``Index.build`` itself over the workers' chunks and vectors, so the result
     (chunks, vectors, manifest, ``build_stats``) and its ``save`` are those of the local engine.
     """
-    from tqdm.auto import tqdm
-
-    from ..config import Config
-    from ..index import Index, check_articles, load_previous, previous_vectors, unchanged_chunks
-
     t0 = time.perf_counter()
     config = config or Config()
     options = options or RayOptions()
