@@ -39,6 +39,8 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
 
 
 _COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+_RESULT_COMPLEMENTS = frozenset({"好", "完"})  # 准备好 -> prepare, 做完 -> do (not "prepare good")
+_TITLES = {"先生": "Mr.", "女士": "Ms.", "小姐": "Miss"}
 _LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
                "你": "your", "你们": "your", "它们": "their"}
@@ -167,7 +169,8 @@ class LexicalTranslator:
                 out.append(Unit(word + "的", "r", [_POSSESSIVE[word]]))  # 我们的 -> our
                 i += 2
                 continue
-            if word in _COMPLEMENTS and i > 0 and toks[i - 1][1].startswith("v"):
+            if i > 0 and toks[i - 1][1].startswith("v") and (word in _COMPLEMENTS or (
+                    word in _RESULT_COMPLEMENTS and toks[i - 1][0] not in ("是", "有"))):
                 i += 1  # directional complement: 研发出 -> develop (not "develop go out")
                 continue
             name, used = self._name_at(toks, i)
@@ -189,6 +192,8 @@ class LexicalTranslator:
             for n in (3, 2):
                 if i + n > len(toks):
                     continue
+                if toks[i][1][:1] != "v" and any(f[:1] == "u" for _, f in toks[i + 1:i + n]):
+                    continue  # not across a particle: 中/的 is not 中的 "hit the target" (是的 is "yes")
                 cat = "".join(w for w, _ in toks[i:i + n])
                 if len(cat) <= 6 and _HAN.fullmatch(cat[0]) and cat not in FUNCTION_WORDS and any(
                         not e.is_proper for e in d.entries.get(cat, ())) and d.senses(cat):
@@ -208,6 +213,12 @@ class LexicalTranslator:
             return None, 0
         d = self.dictionary
         nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+        if len(word) == 3 and word[1:] in _TITLES and self._is_surname(word[0]):
+            return f"{_TITLES[word[1:]]} {d.name_pinyin(word[0])}", 1  # 李先生 -> Mr. Li
+        if len(word) == 1 and nxt[0] in _TITLES and self._is_surname(word):
+            return f"{_TITLES[nxt[0]]} {d.name_pinyin(word)}", 2
+        if any(not s.startswith("surname") and s[:1].isupper() for s in d.senses(word)[:1]):
+            return None, 0  # a proper noun with an English name: 双子座 -> Gemini
         if len(word) == 1 and self._is_surname(word):
             if 1 <= len(nxt[0]) <= 2 and _HAN.match(nxt[0]) and nxt[1][:2] in ("nr", "nz", "m", "ns", "nt"):
                 return d.name_pinyin(word + nxt[0]), 2

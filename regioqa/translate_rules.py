@@ -387,4 +387,15 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
-    return s[:1].upper() + s[1:]
+    return smart_quotes(s[:1].upper() + s[1:])
+
+
+def smart_quotes(s: str) -> str:
+    """English typographic quotes and apostrophes (the source's “” stay curly in English).
+
+    >>> print(smart_quotes('He said "go" (the "plan"), it' + "'s ok."))
+    He said “go” (the “plan”), it’s ok.
+    """
+    s = re.sub(r"(\w)'(\w)", "\\1\u2019\\2", s)
+    s = re.sub(r'(^|[\s(\[])"', "\\1\u201c", s)
+    return s.replace('"', "\u201d")
