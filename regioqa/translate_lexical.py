@@ -39,7 +39,9 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
 
 
 _COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+PLACEHOLDER = re.compile(r"#[A-Z][A-Z_]*#")
 _RESULT_COMPLEMENTS = frozenset({"好", "完"})  # 准备好 -> prepare, 做完 -> do (not "prepare good")
+_MODALS = frozenset({"要", "想", "会", "得", "请", "让", "在", "正在", "需要", "必须", "可以", "能"})
 _TITLES = {"先生": "Mr.", "女士": "Ms.", "小姐": "Miss"}
 _LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
@@ -131,6 +133,10 @@ class LexicalTranslator:
                 if text[i:i + L] in self.glossary:
                     hit = (L, self.glossary[text[i:i + L]], "gl")
                     break
+            if hit is None and text[i] == "#":
+                m = PLACEHOLDER.match(text, i)  # anonymised spans (#NAME#, #PRS_ORG#) stay as they are
+                if m:
+                    hit = (m.end() - i, m.group(0), "x")
             if hit is None and i in dates:
                 m = dates[i]
                 hit = (m.end() - m.start(), render_number_zh(m.group(0)), "m")
@@ -172,6 +178,16 @@ class LexicalTranslator:
             if i > 0 and toks[i - 1][1].startswith("v") and (word in _COMPLEMENTS or (
                     word in _RESULT_COMPLEMENTS and toks[i - 1][0] not in ("是", "有"))):
                 i += 1  # directional complement: 研发出 -> develop (not "develop go out")
+                continue
+            nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+            if word in ("没有", "没") and nxt[1][:1] == "v" and nxt[0] not in ("有", "是"):
+                out.append(Unit(word, "d", ["did not"]))  # 没(有)收到 -> did not receive
+                i += 1
+                continue
+            if word == "等" and i > 0 and (toks[i - 1][1][:1] == "d" or toks[i - 1][0] in _MODALS
+                                              or toks[i - 1][0][-1] in "要再还"):
+                out.append(Unit(word, "v", ["wait"]))  # 还要等 -> still have to wait (not "etc.")
+                i += 1
                 continue
             name, used = self._name_at(toks, i)
             if name:

@@ -386,6 +386,7 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of)\b)", "", s)  # "a the" -> "the", "the of" -> "of"
     s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
+    s = re.sub(r"\b(\d{1,2}): (\d\d)\b", r"\1:\2", s)  # clock times: 18：40 -> 18:40
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
     return smart_quotes(s[:1].upper() + s[1:])
 

@@ -407,3 +407,11 @@ def test_smart_quotes() -> None:
     from regioqa.translate_rules import smart_quotes
 
     assert smart_quotes('"It\'s" (a "test")') == "“It’s” (a “test”)"
+
+
+def test_lexical_placeholders_clock_times_and_negation(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我#PRS_ORG#没有收到，18：40还要等#NUMBER#分钟"])[0]
+    assert "#PRS_ORG#" in out and "#NUMBER#" in out  # anonymised spans stay whole
+    assert "18:40" in out  # a clock time keeps its colon tight
+    assert "did not receive" in out  # 没有 + verb is a past negation
+    assert "wait" in out and "etc" not in out  # 等 after an adverb is the verb
