@@ -39,6 +39,8 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
 
 
 _COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+POTENTIAL = re.compile(r"([\u4e00-\u9fff]{1,2})(不|得)"
+                       r"(到|了|清楚|清|懂|见|出|起|下|完|动|住|开|上|过|明白|起来|出来|下去)")
 PLACEHOLDER = re.compile(r"#[A-Z][A-Z_]*#")
 _RESULT_COMPLEMENTS = frozenset({"好", "完"})  # 准备好 -> prepare, 做完 -> do (not "prepare good")
 _MODALS = frozenset({"要", "想", "会", "得", "请", "让", "在", "正在", "需要", "必须", "可以", "能"})
@@ -269,6 +271,9 @@ class LexicalTranslator:
         senses = self._senses(word, flag)
         if senses:
             return [self._choose(word, senses, sent_vec)]
+        m = POTENTIAL.fullmatch(word)
+        if m and d.senses(m.group(1)):  # 看不到 -> cannot see, 找得到 -> can find
+            return ["cannot" if m.group(2) == "不" else "can", *self._word(m.group(1), "v", sent_vec)]
         # unknown word: longest dictionary pieces, pinyin for what is left
         out: list[str] = []
         i = 0

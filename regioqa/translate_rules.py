@@ -323,7 +323,8 @@ def inflect(word: str, tag: str) -> str:
         words = word.split(" ")
         k = len(words) - 1 if tag == "NNS" else 0
         return " ".join(words[:k] + [inflect(words[k], tag)] + words[k + 1:])
-    if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed"):
+    if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed") \
+            or word in ("can", "cannot", "will", "must", "should", "may"):
         return word
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word

@@ -415,3 +415,8 @@ def test_lexical_placeholders_clock_times_and_negation(lexical: LexicalTranslato
     assert "18:40" in out  # a clock time keeps its colon tight
     assert "did not receive" in out  # 没有 + verb is a past negation
     assert "wait" in out and "etc" not in out  # 等 after an adverb is the verb
+
+
+def test_lexical_potential_complement(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我看不到地址。"])[0]
+    assert out.startswith("I cannot see")  # V不到 is "cannot V", not "see not to arrive"
