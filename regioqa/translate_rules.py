@@ -389,15 +389,4 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
     s = re.sub(r"\b(\d{1,2}): (\d\d)\b", r"\1:\2", s)  # clock times: 18：40 -> 18:40
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
-    return smart_quotes(s[:1].upper() + s[1:])
-
-
-def smart_quotes(s: str) -> str:
-    """English typographic quotes and apostrophes (the source's “” stay curly in English).
-
-    >>> print(smart_quotes('He said "go" (the "plan"), it' + "'s ok."))
-    He said “go” (the “plan”), it’s ok.
-    """
-    s = re.sub(r"(\w)'(\w)", "\\1\u2019\\2", s)
-    s = re.sub(r'(^|[\s(\[])"', "\\1\u201c", s)
-    return s.replace('"', "\u201d")
+    return s[:1].upper() + s[1:]

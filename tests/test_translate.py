@@ -201,7 +201,7 @@ def test_lexical_traditional_input_matches_simplified(lexical: LexicalTranslator
 def test_lexical_function_words_dropped_and_punctuation(lexical: LexicalTranslator) -> None:
     out = lexical.translate(["我们的团队和企业。“突围”！"])[0]
     assert out.startswith("Our team and enterprises.")  # 的 folded into the possessive, 和 -> and
-    assert '“Breakthrough”!' in out  # curly quotes and a capital after the sentence end
+    assert '"Breakthrough"!' in out  # quotes and a capital after the sentence end
 
 
 def test_lexical_input_validation(lexical: LexicalTranslator) -> None:
@@ -402,11 +402,6 @@ def test_lexical_titles_proper_nouns_and_complements(lexical: LexicalTranslator)
     assert "Gemini" in out  # a proper noun CC-CEDICT names in English is not spelled in pinyin
     assert "good" not in out  # 好 after a verb is a result complement, not "good"
 
-
-def test_smart_quotes() -> None:
-    from regioqa.translate_rules import smart_quotes
-
-    assert smart_quotes('"It\'s" (a "test")') == "“It’s” (a “test”)"
 
 
 def test_lexical_placeholders_clock_times_and_negation(lexical: LexicalTranslator) -> None:
