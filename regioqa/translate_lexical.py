@@ -284,7 +284,7 @@ class LexicalTranslator:
                 fw = FUNCTION_WORDS.get(piece)
                 if i + L == len(word) > 1 and L == 1 and "-" + piece in FUNCTION_WORDS:
                     fw = FUNCTION_WORDS["-" + piece]  # a suffix of an unknown compound: 酸度 -> acidity level
-                s = self._senses(piece, flag)  # pieces take the compound's POS
+                s = self._senses(piece, "")
                 if fw is not None:
                     if fw:
                         out.append(fw)
