@@ -160,7 +160,7 @@ class LexicalTranslator:
 
     def _plain_units(self, text: str, sent_vec: np.ndarray | None) -> list[Unit]:
         out: list[Unit] = []
-        toks = self._merge([(w, f) for w, f in self._posseg().lcut(text, HMM=True)])
+        toks = when_clauses(self._merge([(w, f) for w, f in self._posseg().lcut(text, HMM=True)]))
         i = 0
         while i < len(toks):
             word, flag = toks[i]
@@ -332,6 +332,32 @@ class LexicalTranslator:
         return np.stack([self._sense_cache[s] for s in senses])
 
 
+def when_clauses(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(在/当) X (的)时候/时 ，`` -> ``when X ,``: "when" opens the clause (not "in X of the when").
+
+    >>> [w for w, _ in when_clauses([("在", "p"), ("定价", "v"), ("的", "uj"), ("时候", "n"), ("，", "x")])]
+    ['当', '定价', '，']
+    """
+    out: list[tuple[str, str]] = []
+    for w, f in toks:
+        if w in ("时候", "时") and f[:1] == "n" and out:
+            k = len(out)
+            while k > 0 and out[k - 1][0] not in CLAUSE_MARKS:
+                k -= 1
+            opener = next((m for m in range(len(out) - 1, k - 1, -1) if out[m][0] in ("在", "当")), None)
+            if out[-1][0] == "的" and len(out) - 1 > (k if opener is None else opener + 1):
+                out.pop()
+            if opener is not None:
+                out[opener] = ("当", "t")
+                continue
+            if len(out) > k:
+                out.insert(k, ("当", "t"))
+                continue
+        out.append((w, f))
+    return out
+
+
+CLAUSE_MARKS = frozenset("，。；：！？,;:!?“”\"（）()")
 SENSE_PENALTY, GLOSS_PENALTY, WORD_PENALTY = 2.5, 1.0, 0.5
 
 

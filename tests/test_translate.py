@@ -415,3 +415,8 @@ def test_lexical_placeholders_clock_times_and_negation(lexical: LexicalTranslato
 def test_lexical_potential_complement(lexical: LexicalTranslator) -> None:
     out = lexical.translate(["我看不到地址。"])[0]
     assert out.startswith("I cannot see")  # V不到 is "cannot V", not "see not to arrive"
+
+
+def test_lexical_when_clause(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["厂家在定价的时候考虑价格。"])[0]
+    assert "when" in out.lower() and "of the when" not in out  # 在 X 的时候 -> when X
