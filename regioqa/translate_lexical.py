@@ -27,7 +27,7 @@ from .dictionary import Dictionary, get_dictionary, load_function_words, load_gl
 from .embed import check_texts
 from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
 from .text import HAN_RE
-from .translate_rules import POST, PUNCT, Unit, apply_rules, join_tokens
+from .translate_rules import CLASSIFIERS, DEMONSTRATIVES, POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
 _HAN = HAN_RE
@@ -285,7 +285,9 @@ class LexicalTranslator:
                 if i + L == len(word) > 1 and L == 1 and "-" + piece in FUNCTION_WORDS:
                     fw = FUNCTION_WORDS["-" + piece]  # a suffix of an unknown compound: 酸度 -> acidity level
                 s = self._senses(piece, "")
-                if fw is not None:
+                if L == 1 and piece in CLASSIFIERS and i and word[i - 1] in DEMONSTRATIVES and out:
+                    out[-1] = DEMONSTRATIVES[word[i - 1]]  # 一张 -> a, 这款 -> this (not "one open up")
+                elif fw is not None:
                     if fw:
                         out.append(fw)
                 elif s:
