@@ -420,3 +420,8 @@ def test_lexical_potential_complement(lexical: LexicalTranslator) -> None:
 def test_lexical_when_clause(lexical: LexicalTranslator) -> None:
     out = lexical.translate(["厂家在定价的时候考虑价格。"])[0]
     assert "when" in out.lower() and "of the when" not in out  # 在 X 的时候 -> when X
+
+
+def test_lexical_classifier_inside_unknown_word(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我买了一张桌子。"])[0]
+    assert "open up" not in out and " a table" in out  # 一张 -> a (classifier dropped)
