@@ -31,7 +31,9 @@ _SKIP_SENSE = re.compile(
     r"^(old |archaic |ancient |erroneous )?variant of|^see |^surname |^CL:|^classifier for|^used in |"
     r"^two-character surname|"
     r"^also (written|pr\.)|^Taiwan pr\.|^\((archaic|literary|classical|old|dialect|Tw|Cantonese|slang|"
-    r"onom\.|vulgar|derog\.|euphemism|bound form)\)|^abbr\. for|^pr\. |^\(?[a-z]+\.? ?pr\.",
+    r"onom\.|vulgar|derog\.|euphemism|bound form)\)|^abbr\. for|^pr\. |^\(?[a-z]+\.? ?pr\.|"
+    r"(sentence-final|modal|aspect|interrogative) particle|^particle (placed|used|indicating|expressing)|"
+    r"^ordinal number|^erhua variant|^non-syllabic",  # grammar notes, not glosses
     re.IGNORECASE,
 )
 _REGISTER = re.compile(r"^\((archaic|literary|classical|old|dialect|Tw|slang|bound form)\)\s*")

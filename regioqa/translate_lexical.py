@@ -27,7 +27,7 @@ from .dictionary import Dictionary, get_dictionary, load_function_words, load_gl
 from .embed import check_texts
 from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
 from .text import HAN_RE
-from .translate_rules import POST, PUNCT, Unit, apply_rules, join_tokens
+from .translate_rules import CLASSIFIERS, DEMONSTRATIVES, POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
 _HAN = HAN_RE
@@ -39,6 +39,12 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
 
 
 _COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+POTENTIAL = re.compile(r"([\u4e00-\u9fff]{1,2})(不|得)"
+                       r"(到|了|清楚|清|懂|见|出|起|下|完|动|住|开|上|过|明白|起来|出来|下去)")
+PLACEHOLDER = re.compile(r"#[A-Z][A-Z_]*#")
+_RESULT_COMPLEMENTS = frozenset({"好", "完"})  # 准备好 -> prepare, 做完 -> do (not "prepare good")
+_MODALS = frozenset({"要", "想", "会", "得", "请", "让", "在", "正在", "需要", "必须", "可以", "能"})
+_TITLES = {"先生": "Mr.", "女士": "Ms.", "小姐": "Miss"}
 _LOCALISERS = frozenset({"中", "里", "上", "内", "之中", "当中", "之内", "方面"})
 _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "她": "her", "它": "its",
                "你": "your", "你们": "your", "它们": "their"}
@@ -129,6 +135,10 @@ class LexicalTranslator:
                 if text[i:i + L] in self.glossary:
                     hit = (L, self.glossary[text[i:i + L]], "gl")
                     break
+            if hit is None and text[i] == "#":
+                m = PLACEHOLDER.match(text, i)  # anonymised spans (#NAME#, #PRS_ORG#) stay as they are
+                if m:
+                    hit = (m.end() - i, m.group(0), "x")
             if hit is None and i in dates:
                 m = dates[i]
                 hit = (m.end() - m.start(), render_number_zh(m.group(0)), "m")
@@ -150,7 +160,7 @@ class LexicalTranslator:
 
     def _plain_units(self, text: str, sent_vec: np.ndarray | None) -> list[Unit]:
         out: list[Unit] = []
-        toks = self._merge([(w, f) for w, f in self._posseg().lcut(text, HMM=True)])
+        toks = when_clauses(self._merge([(w, f) for w, f in self._posseg().lcut(text, HMM=True)]))
         i = 0
         while i < len(toks):
             word, flag = toks[i]
@@ -167,8 +177,19 @@ class LexicalTranslator:
                 out.append(Unit(word + "的", "r", [_POSSESSIVE[word]]))  # 我们的 -> our
                 i += 2
                 continue
-            if word in _COMPLEMENTS and i > 0 and toks[i - 1][1].startswith("v"):
+            if i > 0 and toks[i - 1][1].startswith("v") and (word in _COMPLEMENTS or (
+                    word in _RESULT_COMPLEMENTS and toks[i - 1][0] not in ("是", "有"))):
                 i += 1  # directional complement: 研发出 -> develop (not "develop go out")
+                continue
+            nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+            if word in ("没有", "没") and nxt[1][:1] == "v" and nxt[0] not in ("有", "是"):
+                out.append(Unit(word, "d", ["did not"]))  # 没(有)收到 -> did not receive
+                i += 1
+                continue
+            if word == "等" and i > 0 and (toks[i - 1][1][:1] == "d" or toks[i - 1][0] in _MODALS
+                                              or toks[i - 1][0][-1] in "要再还"):
+                out.append(Unit(word, "v", ["wait"]))  # 还要等 -> still have to wait (not "etc.")
+                i += 1
                 continue
             name, used = self._name_at(toks, i)
             if name:
@@ -189,6 +210,8 @@ class LexicalTranslator:
             for n in (3, 2):
                 if i + n > len(toks):
                     continue
+                if toks[i][1][:1] != "v" and any(f[:1] == "u" for _, f in toks[i + 1:i + n]):
+                    continue  # not across a particle: 中/的 is not 中的 "hit the target" (是的 is "yes")
                 cat = "".join(w for w, _ in toks[i:i + n])
                 if len(cat) <= 6 and _HAN.fullmatch(cat[0]) and cat not in FUNCTION_WORDS and any(
                         not e.is_proper for e in d.entries.get(cat, ())) and d.senses(cat):
@@ -208,6 +231,12 @@ class LexicalTranslator:
             return None, 0
         d = self.dictionary
         nxt = toks[i + 1] if i + 1 < len(toks) else ("", "")
+        if len(word) == 3 and word[1:] in _TITLES and self._is_surname(word[0]):
+            return f"{_TITLES[word[1:]]} {d.name_pinyin(word[0])}", 1  # 李先生 -> Mr. Li
+        if len(word) == 1 and nxt[0] in _TITLES and self._is_surname(word):
+            return f"{_TITLES[nxt[0]]} {d.name_pinyin(word)}", 2
+        if any(not s.startswith("surname") and s[:1].isupper() for s in d.senses(word)[:1]):
+            return None, 0  # a proper noun with an English name: 双子座 -> Gemini
         if len(word) == 1 and self._is_surname(word):
             if 1 <= len(nxt[0]) <= 2 and _HAN.match(nxt[0]) and nxt[1][:2] in ("nr", "nz", "m", "ns", "nt"):
                 return d.name_pinyin(word + nxt[0]), 2
@@ -242,6 +271,9 @@ class LexicalTranslator:
         senses = self._senses(word, flag)
         if senses:
             return [self._choose(word, senses, sent_vec)]
+        m = POTENTIAL.fullmatch(word)
+        if m and d.senses(m.group(1)):  # 看不到 -> cannot see, 找得到 -> can find
+            return ["cannot" if m.group(2) == "不" else "can", *self._word(m.group(1), "v", sent_vec)]
         # unknown word: longest dictionary pieces, pinyin for what is left
         out: list[str] = []
         i = 0
@@ -253,7 +285,9 @@ class LexicalTranslator:
                 if i + L == len(word) > 1 and L == 1 and "-" + piece in FUNCTION_WORDS:
                     fw = FUNCTION_WORDS["-" + piece]  # a suffix of an unknown compound: 酸度 -> acidity level
                 s = self._senses(piece, "")
-                if fw is not None:
+                if L == 1 and piece in CLASSIFIERS and i and word[i - 1] in DEMONSTRATIVES and out:
+                    out[-1] = DEMONSTRATIVES[word[i - 1]]  # 一张 -> a, 这款 -> this (not "one open up")
+                elif fw is not None:
                     if fw:
                         out.append(fw)
                 elif s:
@@ -300,6 +334,32 @@ class LexicalTranslator:
         return np.stack([self._sense_cache[s] for s in senses])
 
 
+def when_clauses(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(在/当) X (的)时候/时 ，`` -> ``when X ,``: "when" opens the clause (not "in X of the when").
+
+    >>> [w for w, _ in when_clauses([("在", "p"), ("定价", "v"), ("的", "uj"), ("时候", "n"), ("，", "x")])]
+    ['当', '定价', '，']
+    """
+    out: list[tuple[str, str]] = []
+    for w, f in toks:
+        if w in ("时候", "时") and f[:1] == "n" and out:
+            k = len(out)
+            while k > 0 and out[k - 1][0] not in CLAUSE_MARKS:
+                k -= 1
+            opener = next((m for m in range(len(out) - 1, k - 1, -1) if out[m][0] in ("在", "当")), None)
+            if out[-1][0] == "的" and len(out) - 1 > (k if opener is None else opener + 1):
+                out.pop()
+            if opener is not None:
+                out[opener] = ("当", "t")
+                continue
+            if len(out) > k:
+                out.insert(k, ("当", "t"))
+                continue
+        out.append((w, f))
+    return out
+
+
+CLAUSE_MARKS = frozenset("，。；：！？,;:!?“”\"（）()")
 SENSE_PENALTY, GLOSS_PENALTY, WORD_PENALTY = 2.5, 1.0, 0.5
 
 

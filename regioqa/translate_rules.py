@@ -323,7 +323,8 @@ def inflect(word: str, tag: str) -> str:
         words = word.split(" ")
         k = len(words) - 1 if tag == "NNS" else 0
         return " ".join(words[:k] + [inflect(words[k], tag)] + words[k + 1:])
-    if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed"):
+    if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed") \
+            or word in ("can", "cannot", "will", "must", "should", "may"):
         return word
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word
@@ -386,5 +387,6 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of)\b)", "", s)  # "a the" -> "the", "the of" -> "of"
     s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
+    s = re.sub(r"\b(\d{1,2}): (\d\d)\b", r"\1:\2", s)  # clock times: 18：40 -> 18:40
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")
     return s[:1].upper() + s[1:]

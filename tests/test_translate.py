@@ -394,3 +394,34 @@ def test_seq2seq_errors_and_loader(tiny_models: dict[str, Path], tmp_path: Path)
     assert isinstance(tr, Seq2SeqTranslator) and tr.translate(["你好。"])[0]
     with pytest.raises(InputError):
         tr.translate("你好")  # type: ignore[arg-type]
+
+
+def test_lexical_titles_proper_nouns_and_complements(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["李先生说，双子座的饭准备好了。"])[0]
+    assert "Mr. Li" in out and "Xiansheng" not in out  # surname + title in English order
+    assert "Gemini" in out  # a proper noun CC-CEDICT names in English is not spelled in pinyin
+    assert "good" not in out  # 好 after a verb is a result complement, not "good"
+
+
+
+def test_lexical_placeholders_clock_times_and_negation(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我#PRS_ORG#没有收到，18：40还要等#NUMBER#分钟"])[0]
+    assert "#PRS_ORG#" in out and "#NUMBER#" in out  # anonymised spans stay whole
+    assert "18:40" in out  # a clock time keeps its colon tight
+    assert "did not receive" in out  # 没有 + verb is a past negation
+    assert "wait" in out and "etc" not in out  # 等 after an adverb is the verb
+
+
+def test_lexical_potential_complement(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我看不到地址。"])[0]
+    assert out.startswith("I cannot see")  # V不到 is "cannot V", not "see not to arrive"
+
+
+def test_lexical_when_clause(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["厂家在定价的时候考虑价格。"])[0]
+    assert "when" in out.lower() and "of the when" not in out  # 在 X 的时候 -> when X
+
+
+def test_lexical_classifier_inside_unknown_word(lexical: LexicalTranslator) -> None:
+    out = lexical.translate(["我买了一张桌子。"])[0]
+    assert "open up" not in out and " a table" in out  # 一张 -> a (classifier dropped)
