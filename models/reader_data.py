@@ -42,7 +42,7 @@ _YEAR_EN = re.compile(r"\b(1[5-9]\d\d|20[0-4]\d)\b")
 
 # questions about other places and topics (open-domain off-topic calibration and gold-style probes)
 OFF_TOPIC_EN = [
-    "What is the capital of France?", "Who won the 2018 FIFA World Cup?", "How tall is Mount Kilimanjaro?",
+    "What is the capital of Argentina?", "Who won the 2018 FIFA World Cup?", "How tall is Mount Kilimanjaro?",
     "What was Apple's revenue in 2021?", "Who wrote the novel Don Quixote?", "When did the Titanic sink?",
     "How many moons does Jupiter have?", "What currency is used in Brazil?", "Who painted the Mona Lisa?",
     "What is the population of Canada?", "Which team won the 2010 NBA finals?",
@@ -52,7 +52,7 @@ OFF_TOPIC_EN = [
     "What is the speed of sound in water?", "Which company makes the PlayStation?",
 ]
 OFF_TOPIC_ZH = [
-    "法国的首都是哪里？", "2018年世界杯冠军是哪支球队？", "乞力马扎罗山有多高？",
+    "阿根廷的首都是哪里？", "2018年世界杯冠军是哪支球队？", "乞力马扎罗山有多高？",
     "苹果公司2021年的营收是多少？", "《堂吉诃德》的作者是谁？", "泰坦尼克号是哪一年沉没的？",
     "木星有多少颗卫星？", "巴西使用什么货币？", "《蒙娜丽莎》是谁画的？",
     "加拿大的人口是多少？", "2010年NBA总冠军是哪支球队？", "乙醇的沸点是多少度？",

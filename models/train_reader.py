@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import reader_calibration  # noqa: E402
 import reader_data  # noqa: E402
 from reader_loop import LoopConfig, LoopState, amp_dtype, log, pad_batch, train_loop, trainable, trained_state  # noqa: E402
 
@@ -301,40 +302,16 @@ def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, d
 
 
 def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """Choose the artifact's ``no_answer_threshold`` on held-out DRCD, never on the gold set.
+    """Per-language no-answer thresholds of the artifact, open-domain on held-out data, never on the
+    gold set (see reader_calibration); written into ``reader_settings.json``."""
+    from regioqa.config import Config
 
-    Every validation question with its own paragraph (answerable), plus a seeded third of them paired
-    with another paragraph of the same article that lacks the answer (unanswerable, SQuAD-2 style);
-    the threshold on the answer's margin over the no-answer score that maximises mean F1 there
-    (abstaining scores 1 on an unanswerable pair, 0 on an answerable one). Written into
-    ``reader_settings.json``; ``regioqa models prepare`` carries it into the prepared model.
-    """
-    from regioqa.evals.metrics import best_threshold, cmrc_f1
-
-    reader = artifact_reader(args)
-    val = data["val"]
-    negs = [e for e in augment(val, args.seed + 7, 1 / 3, 0.0) if e["id"].endswith("#neg")]
-    exs = val + negs
-    t0 = time.time()
-    preds = reader.predict([(e["question"], e["context"]) for e in exs])
-    margins = [p.margin for p in preds]
-    f1_answered = [cmrc_f1(p.text, [a["text"] for a in e["answers"]]) if e["answers"] else 0.0
-                   for p, e in zip(preds, exs, strict=True)]
-    f1_abstained = [0.0 if e["answers"] else 1.0 for e in exs]
-    t, f1 = best_threshold(margins, f1_answered, f1_abstained)
-    t = float(t) if abs(t) != float("inf") else None
-    ans = [i for i, e in enumerate(exs) if e["answers"]]
-    neg = [i for i, e in enumerate(exs) if not e["answers"]]
-    kept = [i for i in ans if t is None or margins[i] >= t]
-    res = {"no_answer_threshold": None if t is None else round(t, 4),
-           "calibration": {"answerable": len(ans), "unanswerable": len(neg),
-                           "f1_all": round(100 * f1, 2),
-                           "answerable_f1": round(100 * sum(f1_answered[i] for i in kept) / len(ans), 2),
-                           "answerable_f1_never_abstaining": round(100 * sum(f1_answered[i] for i in ans)
-                                                                   / len(ans), 2),
-                           "unanswerable_abstained": sum(t is not None and margins[i] < t for i in neg),
-                           "answerable_abstained": len(ans) - len(kept)}}
-    log(f"calibration ({time.time() - t0:.0f}s): {res}")
+    cfg = Config().override({"reader.no_answer_threshold": float("-inf")} | (
+        {"reader.english_question": args.english_question} if args.english_question else {}))
+    reader = artifact_reader(args, no_answer_threshold=float("-inf"))
+    res = reader_calibration.calibrate_by_language(
+        reader, data, reader_data.xquad_split(xquad_dir()), cfg, args.seed,
+        {"zh": args.max_declined_zh, "en": args.max_declined_en})
     update_settings(res)
     return res
 
@@ -435,10 +412,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     ap.add_argument("--eval-only", action="store_true", help="evaluate the committed artifact")
     ap.add_argument("--calibrate", action="store_true",
-                    help="tune the artifact's rank penalty and no-answer threshold on held-out DRCD "
-                         "(see tune_rank_penalty, calibrate)")
+                    help="tune the artifact's rank penalty (held-out DRCD) and per-language no-answer "
+                         "thresholds (held-out DRCD, XQuAD calibration articles; see calibrate)")
     ap.add_argument("--tune-n", type=int, default=300, help="validation questions for the rank penalty")
+    ap.add_argument("--no-tune-rank-penalty", action="store_true", help="--calibrate: thresholds only")
+    ap.add_argument("--max-declined-zh", type=float, default=0.05,
+                    help="--calibrate: most Chinese answerable calibration questions a threshold may decline")
+    ap.add_argument("--max-declined-en", type=float, default=0.12,
+                    help="--calibrate: most English answerable calibration questions a threshold may decline")
+    ap.add_argument("--english-question", default=None,
+                    help="--calibrate: reader.english_question while calibrating (default: the config's)")
+    ap.add_argument("--xquad-ids", type=Path, default=None,
+                    help="write the XQuAD question ids of each part (train/calib/measure.txt) there and exit")
     args = ap.parse_args(argv)
+    if args.xquad_ids:
+        args.xquad_ids.mkdir(parents=True, exist_ok=True)
+        for part, exs in reader_data.xquad_split(xquad_dir()).items():
+            ids = sorted({e["id"].rsplit("#", 1)[0] for e in exs})
+            (args.xquad_ids / f"{part}.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
+            log(f"{args.xquad_ids / f'{part}.txt'}: {len(ids)} questions, articles "
+                f"{reader_data.xquad_articles()[part]}")
+        return
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -453,7 +447,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.eval_only or args.calibrate:
         if args.calibrate:
-            tune_rank_penalty(data, args, n=args.tune_n)
+            if not args.no_tune_rank_penalty:
+                tune_rank_penalty(data, args, n=args.tune_n)
             calibrate(data, args)
         if args.eval_only:
             eval_artifact(data, args)

@@ -22,7 +22,7 @@ from typing import Any
 
 from .config import Config
 from .errors import IndexError_, InputError, RegioQAError
-from .reader import Reader
+from .reader import Reader, question_lang
 from .types import NO_TRANSLATOR, Answer
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -144,7 +144,8 @@ class RegioQA:
         t0 = time.perf_counter()
         hits = self.index.search(q, k=k or self.config.retrieve.top_k)
         t1 = time.perf_counter()
-        answers = self.reader.run(self.reader_question(q), hits, self.index.articles)
+        answers = self.reader.run(self.reader_question(q), hits, self.index.articles,
+                                  lang=question_lang(q))
         t2 = time.perf_counter()
         if translate or (translate is None and is_english(q)):
             self._translate(answers)
