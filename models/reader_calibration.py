@@ -11,7 +11,7 @@ from ``../shared`` (:func:`calibration_sets`):
 - off-topic unanswerable: held-out CMRC trial questions (their paragraphs are not in the index) and
   the hand-written ``OFF_TOPIC_*`` questions about other places and topics.
 
-All paragraphs of the DRCD validation articles and the XQuAD calibration articles are indexed (the
+The paragraphs of these questions (DRCD validation, XQuAD calibration articles) are indexed (the
 default hybrid retriever); each question is asked as ``regioqa ask`` would (``reader_question``, top
 ``retrieve.top_k`` passages, the rank penalty) and the margin of its best span over the no-answer score
 is recorded. :func:`choose_threshold` then picks, per language, the threshold with the best mean F1
@@ -58,13 +58,16 @@ def choose_threshold(margins: Sequence[float], f1_answered: Sequence[float], ans
 
 
 def calibration_sets(data: dict[str, Any], xquad: dict[str, list[dict[str, Any]]], seed: int,
-                     n_render: int = 250, n_off: int = 120) -> dict[str, list[dict[str, Any]]]:
-    """Per-language calibration questions (see the module docstring); each has ``kind``
+                     n_val: int = 300, n_render: int = 150, n_ans: int = 120, n_nm: int = 70,
+                     n_off: int = 40) -> dict[str, list[dict[str, Any]]]:
+    """Per-language calibration questions (see the module docstring): from a seeded ``n_val`` of the DRCD
+    validation questions and ``n_render`` English renderings, at most ``n_ans`` answerable, ``n_nm``
+    near-miss and ``n_off`` off-topic questions per language (seeded samples). Each has ``kind``
     ("answerable", "year", "role", "unit", "attribute", "off-topic") and ``context`` (its paragraph, or
     None for off-topic questions)."""
     rng = random.Random(seed + 21)
     r = reader_data.Renderer()
-    val = [{**e, "lang": "zh"} for e in data["val"]]
+    val = [{**e, "lang": "zh"} for e in rng.sample(data["val"], min(n_val, len(data["val"])))]
     xq = xquad["calib"]
     zh_ans = val + [e for e in xq if e["lang"] == "zh"]
     sample = rng.sample(val, min(n_render, len(val)))
@@ -77,7 +80,7 @@ def calibration_sets(data: dict[str, Any], xquad: dict[str, list[dict[str, Any]]
     en_nm += [{**x, "id": x["id"] + "-en", "question": q, "lang": "en"}
               for x, q in zip(nm_src, r.english([x["question"] for x in nm_src]), strict=True)]
     cmrc = [e for e in data["cmrc"] if e["question"].strip()]
-    off = rng.sample(cmrc, min(n_off, len(cmrc)))
+    off = rng.sample(cmrc, min(n_render, len(cmrc)))
     zh_off = [{"id": e["id"] + "#off", "question": e["question"], "lang": "zh"} for e in off]
     zh_off += [{"id": f"off-zh-{i}", "question": q, "lang": "zh"}
                for i, q in enumerate(reader_data.OFF_TOPIC_ZH)]
@@ -90,8 +93,12 @@ def calibration_sets(data: dict[str, Any], xquad: dict[str, list[dict[str, Any]]
         return [{**e, "kind": kind or e.get("kind", "answerable"), "answers": e.get("answers", []),
                  "context": e.get("context")} for e in items]
 
-    return {"zh": tag(zh_ans, "answerable") + tag(zh_nm, None) + tag(zh_off, "off-topic"),
-            "en": tag(en_ans, "answerable") + tag(en_nm, None) + tag(en_off, "off-topic")}
+    def cap(items: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+        return rng.sample(items, n) if len(items) > n else items
+
+    return {lang: tag(cap(ans, n_ans), "answerable") + tag(cap(nm, n_nm), None)
+            + tag(cap(off, n_off), "off-topic")
+            for lang, ans, nm, off in (("zh", zh_ans, zh_nm, zh_off), ("en", en_ans, en_nm, en_off))}
 
 
 def open_domain_margins(reader: Any, sets: dict[str, list[dict[str, Any]]], config: Any

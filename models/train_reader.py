@@ -263,9 +263,9 @@ def artifact_reader(args: argparse.Namespace, **config: Any):
     from regioqa.reader import Reader
     from regioqa.reader_artifact import prepare
 
-    out = WORK / "eval-model"
+    out = WORK / f"eval-model-{ARTIFACT.name}"
     if out not in _PREPARED:
-        prepare(out, args.base)
+        prepare(out, args.base, ARTIFACT)
         _PREPARED.add(out)
     return Reader(out, ReaderConfig(batch_size=32, **config))
 
@@ -424,7 +424,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="--calibrate: reader.english_question while calibrating (default: the config's)")
     ap.add_argument("--xquad-ids", type=Path, default=None,
                     help="write the XQuAD question ids of each part (train/calib/measure.txt) there and exit")
+    ap.add_argument("--artifact", type=Path, default=None,
+                    help="the artifact folder to write, evaluate or calibrate (default: the committed one)")
     args = ap.parse_args(argv)
+    if args.artifact:
+        global ARTIFACT
+        ARTIFACT = args.artifact
     if args.xquad_ids:
         args.xquad_ids.mkdir(parents=True, exist_ok=True)
         for part, exs in reader_data.xquad_split(xquad_dir()).items():
