@@ -169,3 +169,17 @@ def test_device_choice(loop) -> None:
         loop.resolve_device("tpu")
     assert loop.amp_dtype(torch.device("cpu"), True) == torch.bfloat16
     assert loop.amp_dtype(torch.device("cpu"), False) is None
+
+
+def test_choose_threshold_respects_the_cap_on_declined_answerable_questions() -> None:
+    rc = _module("reader_calibration")
+    margins = [9.0, 6.0, 3.0, 1.0, 2.5, -1.0, 0.5]
+    answerable = [True, True, True, True, False, False, False]
+    f1 = [1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0]
+    t, score = rc.choose_threshold(margins, f1, answerable, max_declined=0.25)
+    declined_ans = sum(m < t for m, a in zip(margins, answerable, strict=True) if a)
+    assert t == 3.0 and declined_ans == 1  # declines 1.0 (answerable, F1 0) and all three unanswerable
+    assert score == pytest.approx((1 + 1 + 0.5 + 0 + 3) / 7)
+    # no answerable question may be declined: decline only below 1.0 (-1.0 and 0.5, unanswerable)
+    assert rc.choose_threshold(margins, f1, answerable, max_declined=0.0) == (1.0, pytest.approx(4.5 / 7))
+    assert rc.choose_threshold([1.0], [1.0], [True], 0.0) == (None, 1.0)  # nothing to gain by declining
