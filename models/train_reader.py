@@ -37,15 +37,23 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import reader_calibration  # noqa: E402
+import reader_data  # noqa: E402
+from reader_loop import LoopConfig, LoopState, amp_dtype, log, pad_batch, train_loop, trainable, trained_state  # noqa: E402
+
 from regioqa.paths import ARTIFACTS_DIR, models_dir, qa_train_dir  # noqa: E402
-from regioqa.tensors import pad_ids  # noqa: E402
 
 ARTIFACT = ARTIFACTS_DIR / "reader-e5-small-zh"
+
+
+def xquad_dir() -> Path:
+    """``../shared/data/qa-dev/xquad-odd-articles`` (beside ``data/qa-train``)."""
+    return qa_train_dir().parent / "qa-dev" / "xquad-odd-articles"
+
+
 WORK = models_dir() / "reader-train"
-
-
-def log(msg: str) -> None:
-    print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
 # ----------------------------------------------------------------------------- data
@@ -183,11 +191,6 @@ def featurize(tok, examples: list[dict[str, Any]], max_len: int, stride: int, tr
     return feats
 
 
-def pad_batch(feats: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
-    ids, mask = pad_ids([f["ids"] for f in feats], pad_id)
-    return {"input_ids": ids, "attention_mask": mask}
-
-
 # ----------------------------------------------------------------------------- model
 def build_model(base: Path, train_layers: int):
     from transformers import AutoModelForQuestionAnswering
@@ -198,10 +201,6 @@ def build_model(base: Path, train_layers: int):
     for name, p in model.named_parameters():
         p.requires_grad = name.startswith("qa_outputs.") or any(k in name for k in keep)
     return model
-
-
-def trained_state(model) -> dict[str, torch.Tensor]:
-    return {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}
 
 
 @torch.inference_mode()
@@ -216,11 +215,13 @@ def evaluate(model, tok, examples: list[dict[str, Any]], max_len: int, stride: i
     model.eval()
     for b in range(0, len(feats), batch):
         fb = feats[b:b + batch]
-        inp = pad_batch(fb, tok.pad_token_id)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        dev = next(model.parameters()).device
+        inp = {k: v.to(dev) for k, v in pad_batch(fb, tok.pad_token_id).items()}
+        dt = amp_dtype(dev, bf16)
+        with torch.autocast(dev.type, dtype=dt or torch.float32, enabled=dt is not None):
             out = model(**inp)
-        sl = out.start_logits.float().numpy()
-        el = out.end_logits.float().numpy()
+        sl = out.start_logits.float().cpu().numpy()
+        el = out.end_logits.float().cpu().numpy()
         for i, f in enumerate(fb):
             n = len(f["ids"])
             cands = best_spans(sl[i, :n], el[i, :n], f["offsets"], max_answer_chars, top_n=1)
@@ -264,9 +265,9 @@ def artifact_reader(args: argparse.Namespace, **config: Any):
     from regioqa.reader import Reader
     from regioqa.reader_artifact import prepare
 
-    out = WORK / "eval-model"
+    out = WORK / f"eval-model-{ARTIFACT.name}"
     if out not in _PREPARED:
-        prepare(out, args.base)
+        prepare(out, args.base, ARTIFACT)
         _PREPARED.add(out)
     return Reader(out, ReaderConfig(batch_size=32, **config))
 
@@ -303,40 +304,16 @@ def eval_artifact(data: dict[str, Any], args: argparse.Namespace) -> dict[str, d
 
 
 def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    """Choose the artifact's ``no_answer_threshold`` on held-out DRCD, never on the gold set.
+    """Per-language no-answer thresholds of the artifact, open-domain on held-out data, never on the
+    gold set (see reader_calibration); written into ``reader_settings.json``."""
+    from regioqa.config import Config
 
-    Every validation question with its own paragraph (answerable), plus a seeded third of them paired
-    with another paragraph of the same article that lacks the answer (unanswerable, SQuAD-2 style);
-    the threshold on the answer's margin over the no-answer score that maximises mean F1 there
-    (abstaining scores 1 on an unanswerable pair, 0 on an answerable one). Written into
-    ``reader_settings.json``; ``regioqa models prepare`` carries it into the prepared model.
-    """
-    from regioqa.evals.metrics import best_threshold, cmrc_f1
-
-    reader = artifact_reader(args)
-    val = data["val"]
-    negs = [e for e in augment(val, args.seed + 7, 1 / 3, 0.0) if e["id"].endswith("#neg")]
-    exs = val + negs
-    t0 = time.time()
-    preds = reader.predict([(e["question"], e["context"]) for e in exs])
-    margins = [p.margin for p in preds]
-    f1_answered = [cmrc_f1(p.text, [a["text"] for a in e["answers"]]) if e["answers"] else 0.0
-                   for p, e in zip(preds, exs, strict=True)]
-    f1_abstained = [0.0 if e["answers"] else 1.0 for e in exs]
-    t, f1 = best_threshold(margins, f1_answered, f1_abstained)
-    t = float(t) if abs(t) != float("inf") else None
-    ans = [i for i, e in enumerate(exs) if e["answers"]]
-    neg = [i for i, e in enumerate(exs) if not e["answers"]]
-    kept = [i for i in ans if t is None or margins[i] >= t]
-    res = {"no_answer_threshold": None if t is None else round(t, 4),
-           "calibration": {"answerable": len(ans), "unanswerable": len(neg),
-                           "f1_all": round(100 * f1, 2),
-                           "answerable_f1": round(100 * sum(f1_answered[i] for i in kept) / len(ans), 2),
-                           "answerable_f1_never_abstaining": round(100 * sum(f1_answered[i] for i in ans)
-                                                                   / len(ans), 2),
-                           "unanswerable_abstained": sum(t is not None and margins[i] < t for i in neg),
-                           "answerable_abstained": len(ans) - len(kept)}}
-    log(f"calibration ({time.time() - t0:.0f}s): {res}")
+    cfg = Config().override({"reader.no_answer_threshold": float("-inf")} | (
+        {"reader.english_question": args.english_question} if args.english_question else {}))
+    reader = artifact_reader(args, no_answer_threshold=float("-inf"))
+    res = reader_calibration.calibrate_by_language(
+        reader, data, reader_data.xquad_split(xquad_dir()), cfg, args.seed,
+        {"zh": args.max_declined_zh, "en": args.max_declined_en})
     update_settings(res)
     return res
 
@@ -424,15 +401,45 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--eval-n", type=int, default=200, help="validation questions at checkpoints")
-    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    ap.add_argument("--device", default="auto", help="cuda | cpu | auto (CUDA when available)")
+    ap.add_argument("--round3", action=argparse.BooleanOptionalAction, default=False,
+                    help="add English/mixed renderings, near-miss unanswerables and XQuAD train articles")
+    ap.add_argument("--en-frac", type=float, default=0.5, help="round 3: share rendered in English")
+    ap.add_argument("--mixed-frac", type=float, default=0.15, help="round 3: share as mixed-language")
+    ap.add_argument("--near-miss-frac", type=float, default=0.3,
+                    help="round 3: share of questions tried for a near-miss unanswerable copy")
+    ap.add_argument("--xquad-repeat", type=int, default=3, help="round 3: copies of XQuAD train articles")
     ap.add_argument("--stop-at", default=None, help="UTC HH:MM: stop training then (still saves, evals)")
     ap.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     ap.add_argument("--eval-only", action="store_true", help="evaluate the committed artifact")
     ap.add_argument("--calibrate", action="store_true",
-                    help="tune the artifact's rank penalty and no-answer threshold on held-out DRCD "
-                         "(see tune_rank_penalty, calibrate)")
+                    help="tune the artifact's rank penalty (held-out DRCD) and per-language no-answer "
+                         "thresholds (held-out DRCD, XQuAD calibration articles; see calibrate)")
     ap.add_argument("--tune-n", type=int, default=300, help="validation questions for the rank penalty")
+    ap.add_argument("--no-tune-rank-penalty", action="store_true", help="--calibrate: thresholds only")
+    ap.add_argument("--max-declined-zh", type=float, default=0.05,
+                    help="--calibrate: most Chinese answerable calibration questions a threshold may decline")
+    ap.add_argument("--max-declined-en", type=float, default=0.12,
+                    help="--calibrate: most English answerable calibration questions a threshold may decline")
+    ap.add_argument("--english-question", default=None,
+                    help="--calibrate: reader.english_question while calibrating (default: the config's)")
+    ap.add_argument("--xquad-ids", type=Path, default=None,
+                    help="write the XQuAD question ids of each part (train/calib/measure.txt) there and exit")
+    ap.add_argument("--artifact", type=Path, default=None,
+                    help="the artifact folder to write, evaluate or calibrate (default: the committed one)")
     args = ap.parse_args(argv)
+    if args.artifact:
+        global ARTIFACT
+        ARTIFACT = args.artifact
+    if args.xquad_ids:
+        args.xquad_ids.mkdir(parents=True, exist_ok=True)
+        for part, exs in reader_data.xquad_split(xquad_dir()).items():
+            ids = sorted({e["id"].rsplit("#", 1)[0] for e in exs})
+            (args.xquad_ids / f"{part}.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
+            log(f"{args.xquad_ids / f'{part}.txt'}: {len(ids)} questions, articles "
+                f"{reader_data.xquad_articles()[part]}")
+        return
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -447,36 +454,34 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.eval_only or args.calibrate:
         if args.calibrate:
-            tune_rank_penalty(data, args, n=args.tune_n)
+            if not args.no_tune_rank_penalty:
+                tune_rank_penalty(data, args, n=args.tune_n)
             calibrate(data, args)
         if args.eval_only:
             eval_artifact(data, args)
         return
 
     examples = augment(data["train"], args.seed, args.hard_neg_frac, args.keyword_frac)
-    log(f"train examples with extras: {len(examples)} "
-        f"({sum(e['id'].endswith('#neg') for e in examples)} hard negatives, "
-        f"{sum(e['id'].endswith('#kw') for e in examples)} key-term questions)")
+    extras = reader_data.round3_extras(data["train"], args.seed, args.en_frac, args.mixed_frac,
+                                       args.near_miss_frac) if args.round3 else []
+    xq = reader_data.xquad_split(xquad_dir())["train"] * args.xquad_repeat if args.round3 else []
+    examples += extras + xq
+    mix = {k: sum(e["id"].endswith(k) or f"{k}-" in e["id"] for e in examples)
+           for k in ("#neg", "#kw", "#en", "#mix", "#nm")}
+    mix.update(xquad=len(xq), chinese_questions=len(data["train"]), total=len(examples))
+    log(f"train examples with extras: {mix}")
     feats = featurize(tok, examples, args.max_len, args.stride, train=True)
     rng = random.Random(args.seed)
+    no_answer = {e["id"] for e in examples if not e["answers"]}
     pos = [f for f in feats if f["start"] > 0]
-    hard = [f for f in feats if f["start"] == 0 and f["ex"].endswith("#neg")]
-    neg = [f for f in feats if f["start"] == 0 and not f["ex"].endswith("#neg")]
+    hard = [f for f in feats if f["start"] == 0 and f["ex"] in no_answer]
+    neg = [f for f in feats if f["start"] == 0 and f["ex"] not in no_answer]
     neg = rng.sample(neg, int(len(neg) * args.neg_frac)) + hard
     train = pos + neg
     lens = [len(f["ids"]) for f in train]
     log(f"windows: {len(feats)} ({len(pos)} with the answer, {len(neg)} no-answer kept, "
-        f"{len(hard)} of them hard negatives); "
+        f"{len(hard)} of them unanswerable pairs); "
         f"mean len {np.mean(lens):.0f}; epoch = {len(train) / args.batch:.0f} steps")
-
-    # deterministic order over as many epochs as the steps need
-    order: list[int] = []
-    ep = 0
-    while len(order) < args.steps * args.batch:
-        idx = list(range(len(train)))
-        random.Random(args.seed * 1000 + ep).shuffle(idx)
-        order += idx
-        ep += 1
 
     model = build_model(args.base, args.train_layers)
     if args.init_from:
@@ -488,89 +493,50 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"--init-from {args.init_from}: tensors not in the model: {sorted(missing)[:3]}")
         model.load_state_dict(init, strict=False)
         log(f"warm start from {args.init_from} ({len(init)} tensors)")
-    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("qa_outputs.")]
-    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("qa_outputs.")]
+    body, head = trainable(model)
     log(f"trainable: {sum(p.numel() for p in body + head) / 1e6:.2f}M params")
-    opt = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": head, "lr": args.head_lr}],
-                            weight_decay=0.01)
-    warm = max(1, int(args.warmup * args.steps))
-
-    def lr_lambda(step: int) -> float:
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.0, (args.steps - step) / max(1, args.steps - warm))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
+    cfg = LoopConfig(steps=args.steps, batch=args.batch, lr=args.lr, head_lr=args.head_lr, warmup=args.warmup,
+                     seed=args.seed, device=args.device, bf16=args.bf16, ckpt_minutes=args.ckpt_minutes,
+                     stop_at=args.stop_at, max_steps_this_run=args.measure or None,
+                     log_every=1 if args.measure else 10)
     WORK.mkdir(parents=True, exist_ok=True)
-    ckpt = WORK / "checkpoint.pt"
-    step = 0
-    if args.resume and ckpt.exists():
-        st = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(st["model"], strict=False)
-        opt.load_state_dict(st["opt"])
-        sched.load_state_dict(st["sched"])
-        step = st["step"]
-        torch.set_rng_state(st["torch_rng"])
-        log(f"resumed from {ckpt} at step {step}")
-
-    def save_ckpt() -> None:
-        tmp = ckpt.with_suffix(".tmp")
-        torch.save({"model": trained_state(model), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "step": step, "torch_rng": torch.get_rng_state()}, tmp)
-        tmp.replace(ckpt)
-
-    model.train()
-    t0 = time.time()
-    last_ckpt = time.time()
-    losses: list[float] = []
+    ckpt = WORK / ("measure.pt" if args.measure else "checkpoint.pt")
     val_small = data["val"][: args.eval_n]
-    while step < args.steps:
-        if args.stop_at and time.strftime("%H:%M", time.gmtime()) >= args.stop_at:
-            log(f"--stop-at {args.stop_at} reached at step {step}: stopping early")
-            break
-        fb = [train[i] for i in order[step * args.batch:(step + 1) * args.batch]]
-        inp = pad_batch(fb, tok.pad_token_id)
-        sp = torch.tensor([f["start"] for f in fb])
-        epos = torch.tensor([f["end"] for f in fb])
-        ts = time.time()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-            out = model(**inp, start_positions=sp, end_positions=epos)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(body + head, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        step += 1
-        losses.append(out.loss.item())
-        if args.measure:
-            log(f"step {step}: loss {out.loss.item():.3f} {time.time() - ts:.2f}s "
-                f"(len {inp['input_ids'].shape[1]})")
-            if step >= args.measure:
-                return
-            continue
-        if step % 10 == 0:
-            el = time.time() - t0
-            log(f"step {step}/{args.steps} loss {np.mean(losses[-10:]):.3f} lr {sched.get_last_lr()[0]:.2e} "
-                f"{el / 60:.1f} min elapsed")
-        if time.time() - last_ckpt > args.ckpt_minutes * 60 and step < args.steps:
-            save_ckpt()
-            r = evaluate(model, tok, val_small, args.max_len, args.stride, 32, args.bf16)
-            log(f"checkpoint step {step}: val[:{args.eval_n}] F1 {r['f1']:.2f} EM {r['em']:.2f}")
-            save_artifact(model, args, {"step": step, "partial": True})
-            last_ckpt = time.time()
-    save_ckpt()
-    train_min = (time.time() - t0) / 60
-    log(f"training done: {step} steps in {train_min:.1f} min")
-    save_artifact(model, args, {"step": step, "partial": False, "train_minutes": round(train_min, 1)})
+
+    def on_checkpoint(st: LoopState) -> None:
+        r = evaluate(model, tok, val_small, args.max_len, args.stride, 32, args.bf16)
+        log(f"checkpoint step {st.step}: val[:{args.eval_n}] F1 {r['f1']:.2f} EM {r['em']:.2f}")
+        save_artifact(model, args, {"step": st.step, "partial": True, "device": st.device})
+
+    t0 = time.time()
+    st = train_loop(model, train, tok.pad_token_id, cfg, ckpt, resume=args.resume and not args.measure,
+                    on_checkpoint=on_checkpoint)
+    if args.measure:
+        log(f"measured {st.step} steps: {(time.time() - t0) / max(1, st.step):.2f} s/step on {st.device}")
+        ckpt.unlink(missing_ok=True)
+        return
+    train_min = st.seconds / 60
+    log(f"training done: {st.step} steps, {train_min:.1f} min of training on {st.device}")
+    done = {"step": st.step, "partial": st.step < args.steps, "train_minutes": round(train_min, 1),
+            "device": st.device, "device_name": device_name(st.device)}
+    save_artifact(model, args, done)
     res = {}
     for name in ("val", "cmrc"):
         t = time.time()
         r = evaluate(model, tok, data[name], args.max_len, args.stride, 32, args.bf16)
         res[name] = r
         log(f"final eval {name}: F1 {r['f1']:.2f} EM {r['em']:.2f} n={r['n']} ({time.time() - t:.0f}s)")
-    save_artifact(model, args, {"step": step, "partial": False, "train_minutes": round(train_min, 1),
-                                "validation": res,
-                                "train_questions": len(data["train"]), "train_windows": len(train)})
+    save_artifact(model, args, {**done, "validation": res, "train_questions": len(examples),
+                                "train_windows": len(train), "mix": mix})
+
+
+def device_name(device: str) -> str:
+    """A readable name of the training device (GPU model, or the CPU's)."""
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(0)
+    import platform
+
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
 if __name__ == "__main__":

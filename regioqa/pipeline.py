@@ -25,7 +25,7 @@ from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
 from .index import Index
-from .reader import Reader
+from .reader import Reader, question_lang
 from .text import has_chinese
 from .translate import load_translator
 from .types import NO_TRANSLATOR, Answer
@@ -160,7 +160,8 @@ class RegioQA:
         t0 = time.perf_counter()
         hits = self.index.search(q, k=k or self.config.retrieve.top_k, where=where)
         t1 = time.perf_counter()
-        answers = self.reader.run(self.reader_question(q), hits, self.index.articles, top_k=n)
+        answers = self.reader.run(self.reader_question(q), hits, self.index.articles, top_k=n,
+                                  lang=question_lang(q))
         t2 = time.perf_counter()
         if translate or (translate is None and is_english(q)):
             self._translate(answers)

@@ -30,7 +30,7 @@ from .config import ReaderConfig
 from .errors import InputError, ModelNotFoundError
 from .quantize import quantize_model, resolve_dtype
 from .tensors import pad_ids
-from .text import sentences
+from .text import has_chinese, sentences
 from .types import Answer, Article, Chunk, Hit, Sentence
 
 _TRIM = set(" \t\r\n\u3000\u00a0，,。.；;：:、！!？?")
@@ -72,6 +72,16 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequen
             break
         out.append((float(scores[a, b]) - null, int(cs[si[a]]), int(ce[ei[b]])))
     return out
+
+
+def question_lang(question: str) -> str:
+    """The language whose no-answer threshold applies: "zh" when the question has a Chinese character,
+    else "en".
+
+    >>> question_lang("郭晋宁是谁？"), question_lang("Who is 郭晋宁?"), question_lang("Who is the CEO?")
+    ('zh', 'zh', 'en')
+    """
+    return "zh" if has_chinese(question) else "en"
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -191,10 +201,12 @@ class Reader:
         return q
 
     def run(self, question: str, hits: Sequence[Hit], articles: dict[str, Article],
-            top_k: int | None = None) -> list[Answer]:
+            top_k: int | None = None, lang: str | None = None) -> list[Answer]:
         """Answer ``question`` from the retrieved ``hits``; best first, or ``[Answer.abstain(...)]``.
 
-        ``articles`` maps article id to :class:`Article` (for offsets, titles and sentences).
+        ``articles`` maps article id to :class:`Article` (for offsets, titles and sentences). ``lang``:
+        the language of the user's question ("zh"/"en"; default: :func:`question_lang` of ``question``)
+        picks the no-answer threshold (an English question may reach the reader in Chinese).
         """
         q = self.check_question(question)
         passages = []
@@ -204,19 +216,24 @@ class Reader:
             p = self._passage(q, h.chunk, art, h.article_title)
             p.prior = -penalty * i
             passages.append(p)
-        return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True)
+        return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True,
+                            lang=lang or question_lang(q))
 
-    def predict(self, pairs: Iterable[tuple[str, str]], allow_abstain: bool = False) -> list[Answer]:
+    def predict(self, pairs: Iterable[tuple[str, str]], allow_abstain: bool = False,
+                langs: Sequence[str] | None = None) -> list[Answer]:
         """SQuAD-style: the best answer for each ``(question, context)``; offsets are into the context.
 
-        Article ids are ``"ctx{i}"``. With ``allow_abstain`` a pair may yield an abstention.
+        Article ids are ``"ctx{i}"``. With ``allow_abstain`` a pair may yield an abstention (``langs``:
+        each question's language, as in :meth:`run`).
         """
         passages = [_Passage(self.check_question(q), context, 0, f"ctx{i}", "", None)
                     for i, (q, context) in enumerate(pairs)]
         by_passage: list[list[tuple[float, int, int, int, float]]] = [[] for _ in passages]
         for c in self._score(self.windows(passages), passages):
             by_passage[c[1]].append(c)
-        return [self._finish(c, passages, {}, 1, allow_abstain)[0] for c in by_passage]
+        langs = list(langs) if langs is not None else [question_lang(p.question) for p in passages]
+        return [self._finish(c, passages, {}, 1, allow_abstain, lang)[0]
+                for c, lang in zip(by_passage, langs, strict=True)]
 
     # ------------------------------------------------------------------ internals
     def _passage(self, q: str, chunk: Chunk, art: Article | None, title: str) -> _Passage:
@@ -305,11 +322,20 @@ class Reader:
 
     @property
     def no_answer_threshold(self) -> float | None:
+        """The no-answer threshold for Chinese questions (see :meth:`no_answer_threshold_for`)."""
+        return self.no_answer_threshold_for("zh")
+
+    def no_answer_threshold_for(self, lang: str) -> float | None:
         """Abstain when the best span's score minus the no-answer score is below this (None: never).
-        ``reader.no_answer_threshold``, else the value calibrated for the model (written by
-        models/train_reader.py --calibrate on held-out data)."""
+        ``reader.no_answer_threshold`` (for every language), else the value calibrated for the model
+        and question language ``lang`` (``no_answer_thresholds`` written by models/train_reader.py
+        --calibrate on held-out data of each language), else its single ``no_answer_threshold``."""
         if self.config.no_answer_threshold is not None:
             return float(self.config.no_answer_threshold)
+        meta = getattr(self.model.config, "regioqa_reader", None) or {}
+        by_lang = meta.get("no_answer_thresholds") if isinstance(meta, dict) else None
+        if isinstance(by_lang, dict) and by_lang.get(lang) is not None:
+            return float(by_lang[lang])
         return self._tuned("no_answer_threshold")
 
     @property
@@ -320,14 +346,15 @@ class Reader:
         return self._tuned("rank_penalty") or 0.0
 
     def _answer(self, passages: list[_Passage], articles: dict[str, Article], top_k: int,
-                allow_abstain: bool) -> list[Answer]:
+                allow_abstain: bool, lang: str = "zh") -> list[Answer]:
         if not passages:
             return [Answer.abstain(score=float("-inf"))]
         return self._finish(self._score(self.windows(passages), passages), passages, articles, top_k,
-                            allow_abstain)
+                            allow_abstain, lang)
 
     def _finish(self, cands: list[tuple[float, int, int, int, float]], passages: Sequence[_Passage],
-                articles: dict[str, Article], top_k: int, allow_abstain: bool) -> list[Answer]:
+                articles: dict[str, Article], top_k: int, allow_abstain: bool, lang: str = "zh"
+                ) -> list[Answer]:
         best: dict[tuple[str, int, int], Answer] = {}
         null = min((c[4] for c in cands), default=float("inf"))  # most answerable passage's no-answer
         for score, pi, a, b, _ in sorted(cands, key=lambda c: -c[0]):
@@ -348,9 +375,9 @@ class Reader:
         answers = list(best.values())
         if not answers:
             return [Answer.abstain(score=float("-inf"))]
-        t = self.no_answer_threshold if allow_abstain else None
+        t = self.no_answer_threshold_for(lang) if allow_abstain else None
         if t is not None and answers[0].margin < t:
-            return [Answer.abstain(score=answers[0].score, no_answer_score=null)]
+            return [Answer.abstain(score=answers[0].score, no_answer_score=null, best_guess=answers[0].text)]
         return answers
 
     def _sentence(self, art: Article, start: int, end: int) -> Sentence | None:

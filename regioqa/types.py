@@ -184,11 +184,13 @@ class Answer(_Record):
     sentence_en: str | None = None
     is_no_answer: bool = False
     no_answer_score: float | None = None
+    best_guess: str | None = None  # an abstention's best span (scored ``score``), not an answer
 
     @classmethod
-    def abstain(cls, score: float, no_answer_score: float | None = None) -> Answer:
+    def abstain(cls, score: float, no_answer_score: float | None = None, best_guess: str | None = None
+                ) -> Answer:
         return cls(text="", score=score, article_id="", article_title="", start=0, end=0,
-                   is_no_answer=True, no_answer_score=no_answer_score)
+                   is_no_answer=True, no_answer_score=no_answer_score, best_guess=best_guess)
 
     @property
     def margin(self) -> float:

@@ -14,9 +14,12 @@ import pytest
 from regioqa.config import Config
 from regioqa.corpus import read_articles_jsonl
 from regioqa.errors import InputError
+from regioqa.evals.components import Components
 from regioqa.evals.gold import Gold, answer_chunks, load_gold
+from regioqa.evals.qa_eval import eval_squad
 from regioqa.evals.report import compare, load_report, render_compare, render_markdown, write_report
-from regioqa.evals.runner import Components, eval_squad, read_ids, read_squad, run_gold
+from regioqa.evals.runner import run_gold
+from regioqa.evals.squad import read_ids, read_squad
 from regioqa.text import Chunker
 from regioqa.types import Answer, Article, Hit, Summary, SummarySentence
 
@@ -281,21 +284,29 @@ class FakeReader:
 
     ANSWERS = {"国家乳业技术创新中心在哪里成立？": "呼和浩特",
                "中心吸纳了多少家成员单位？": "100多家成员单位",
-               "甘肃省科技厅争取了多少项目？": "300项"}
+               "甘肃省科技厅争取了多少项目？": "300项",
+               "Where was the centre founded?": "呼和浩特"}
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.langs: list[str | None] = []
+
+    def question_fits(self, question: str) -> bool:
+        return True
 
     def _one(self, q: str) -> Answer:
         self.seen.append(q)
         text = self.ANSWERS.get(q)
         return Answer(text, 1.0, "ctx", "", 0, len(text)) if text else Answer.abstain(score=0.0)
 
-    def predict(self, pairs, allow_abstain=False):
+    def predict(self, pairs, allow_abstain=False, langs=None):
+        pairs = list(pairs)
+        self.langs += list(langs or [None] * len(pairs))
         return [self._one(q) for q, _ctx in pairs]
 
-    def run(self, question, hits, articles):
+    def run(self, question, hits, articles, lang=None):
         assert hits and all(h.chunk.article_id in articles for h in hits)
+        self.langs.append(lang)
         return [self._one(question)]
 
 
@@ -359,6 +370,42 @@ def test_eval_squad_retrieve_context_with_a_real_small_index(squad_file):
     assert part["metrics"]["n"] == 4 and 0.0 <= part["metrics"]["retrieval_recall@k"] <= 1.0
     assert all("retrieval_rank" in r for r in part["items"])
     assert part["metrics"]["f1"] == pytest.approx(100 * (1 + 0.6 + 0.8 + 1) / 4, abs=0.01)
+
+
+def test_eval_squad_questions_from_another_file_by_id_with_declined_rates_per_language(squad_file, tmp_path):
+    en = {"data": [{"title": "t", "paragraphs": [
+        {"context": "The centre was founded in Hohhot.",
+         "qas": [{"id": "a", "question": "Where was the centre founded?",
+                  "answers": [{"text": "Hohhot", "answer_start": 26}]},
+                 {"id": "d", "question": "Who is the governor of Gansu?", "answers": [],
+                  "is_impossible": True},
+                 {"id": "x", "question": "Not in the other file?", "answers": [], "is_impossible": True}]}]}]}
+    en_file = tmp_path / "en.json"
+    en_file.write_text(json.dumps(en), encoding="utf-8")
+    cfg = Config().override({"reader.english_question": "en"})
+    for context in ("gold", "retrieve"):
+        reader = FakeReader()
+        rep = eval_squad(squad_file, reader=reader, questions=en_file, config=cfg, progress=False,
+                         context=context, index_builder=_hash_index(cfg))
+        assert rep["questions_dropped"] == 2 and reader.langs == ["en", "en"]
+        m = rep["parts"]["qa"]["metrics"]
+        items = {r["id"]: r for r in rep["parts"]["qa"]["items"]}
+        assert items["a"]["question"] == "Where was the centre founded?" and items["a"]["gold"] == "呼和浩特"
+        assert items["a"]["f1"] == 1.0 and items["d"]["abstained"]
+        assert m["declined"] == {"answerable": {"n": 1, "declined": 0, "rate": 0.0},
+                                 "unanswerable": {"n": 1, "declined": 1, "rate": 1.0}}
+        assert list(m["by_lang"]) == ["en"] and m["by_lang"]["en"]["f1"] == 100.0
+    en["data"][0]["paragraphs"][0]["qas"] = en["data"][0]["paragraphs"][0]["qas"][2:]
+    en_file.write_text(json.dumps(en), encoding="utf-8")
+    with pytest.raises(InputError, match="none of its question ids"):
+        eval_squad(squad_file, reader=FakeReader(), questions=en_file, progress=False)
+
+
+def _hash_index(cfg):
+    from regioqa.dense import HashingEmbedder
+    from regioqa.index import Index
+
+    return lambda arts: Index.build(arts, HashingEmbedder(), cfg, show_progress=False)
 
 
 # ------------------------------------------------------------------------------------------------ CLI

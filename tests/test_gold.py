@@ -160,7 +160,7 @@ def test_build_rejects_an_ambiguous_or_wrong_snippet(tmp_path):
 
 
 def test_squad_view_matches_items(gold, articles):
-    from regioqa.evals.runner import read_squad
+    from regioqa.evals.squad import read_squad
 
     contexts, qs = read_squad(GOLD_DIR / "qa_squad.json")
     assert len(qs) == len(gold.qa)

@@ -166,8 +166,12 @@ def test_cli_ask_single_and_batch_with_resume(index_dir: Path, tiny: Path, tmp_p
     # an abstention says so and why (margin below the threshold), with exit status 0
     res = runner.invoke(app, ["ask", "呼和浩特排名第几？", "--index", str(index_dir), *sets,
                               "--set", "reader.no_answer_threshold=1e9"])
-    assert res.exit_code == 0 and "no answer in the articles" in res.stdout
+    assert res.exit_code == 0 and "the articles do not answer this" in res.stdout
     assert "below reader.no_answer_threshold" in res.stdout
+    res = runner.invoke(app, ["ask", "呼和浩特排名第几？", "--index", str(index_dir), *sets, "--json",
+                              "--set", "reader.no_answer_threshold=1e9"])
+    top = json.loads(res.stdout)["answers"][0]  # the best guess and its score stay available
+    assert top["is_no_answer"] and top["text"] == "" and top["best_guess"] and top["score"] is not None
 
 
 # ---------------------------------------------------------------- trained reader, converted e5

@@ -137,6 +137,7 @@ def test_abstains_below_the_threshold(tiny: Path, article: Article) -> None:
     assert len(out) == 1 and out[0].is_no_answer and out[0].text == ""
     assert out[0].score == pytest.approx(best.score)
     assert out[0].no_answer_score == pytest.approx(best.no_answer_score)
+    assert out[0].best_guess == best.text  # the span it would have given, for --json
     assert _reader(tiny).run("新建实验室多少个？", [], arts)[0].is_no_answer
 
 
@@ -267,3 +268,33 @@ def test_reader_is_a_component_whose_warm_up_loads_once(tiny: Path) -> None:
     assert r.warm_up() is r and r._model is not None
     model = r._model
     assert r.warm_up()._model is model
+
+
+def test_no_answer_threshold_per_question_language(tmp_path: Path, article: Article) -> None:
+    """The model's ``no_answer_thresholds`` pick by the user's question language ("en" even when the
+    reader sees a Chinese rendering); ``reader.no_answer_threshold`` overrides both."""
+    import json
+
+    from regioqa.reader import question_lang
+
+    d = tiny_reader_dir(tmp_path)
+    cfg = json.loads((d / "config.json").read_text())
+    cfg["regioqa_reader"] = {"no_answer_threshold": 5.0, "no_answer_thresholds": {"zh": -1e9, "en": 1e9}}
+    (d / "config.json").write_text(json.dumps(cfg))
+    arts = {article.id: article}
+    hits = _hits(article, [(0, 120)])
+    r = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32"))
+    assert (r.no_answer_threshold_for("zh"), r.no_answer_threshold_for("en")) == (-1e9, 1e9)
+    assert r.no_answer_threshold == -1e9
+    q = "新建实验室多少个？"
+    assert not r.run(q, hits, arts)[0].is_no_answer  # detected as Chinese
+    assert r.run(q, hits, arts, lang="en")[0].is_no_answer  # an English question rendered in Chinese
+    assert [a.is_no_answer for a in r.predict([(q, TEXT[:100])] * 2, allow_abstain=True, langs=["zh", "en"])
+            ] == [False, True]
+    assert question_lang("How many labs?") == "en" and question_lang(q) == "zh"
+    both = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32", no_answer_threshold=-1e9))
+    assert not both.run(q, hits, arts, lang="en")[0].is_no_answer
+    cfg["regioqa_reader"] = {"no_answer_threshold": 1e9}  # an older model: one value for both
+    (d / "config.json").write_text(json.dumps(cfg))
+    old = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32"))
+    assert old.no_answer_threshold_for("en") == old.no_answer_threshold_for("zh") == 1e9

@@ -59,3 +59,127 @@ def test_keyword_questions_keep_terms_and_a_question_word(tr) -> None:
     kws = [e for e in out if e["id"].endswith("#kw")]
     assert kws and all(e["answers"] == next(x for x in EXAMPLES if x["id"] == e["id"][:-3])["answers"]
                        for e in kws)
+
+
+def _module(name: str):
+    sys.path.insert(0, str(REPO / "models"))
+    spec = importlib.util.spec_from_file_location(f"{name}_t", REPO / "models" / f"{name}.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[f"{name}_t"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def rd():
+    return _module("reader_data")
+
+
+@pytest.fixture(scope="module")
+def loop():
+    return _module("reader_loop")
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("领新科技的董事长是谁？", "role"),
+    ("呼和浩特2023年新建了几个实验室？", "year"),
+    ("呼和浩特的人口是多少？", "attribute"),
+])
+def test_near_miss_swaps_a_key_term_for_one_the_passage_lacks(rd, question, kind) -> None:
+    ctx = "领新科技的董事长是郭晋宁。呼和浩特2023年新建实验室八个，人口三百万。"
+    if kind == "attribute":
+        ctx = ctx.replace("，人口三百万", "")
+    e = {"id": "q", "article": "A", "question": question, "context": ctx,
+         "answers": [{"text": "x", "start": 0}]}
+    out = rd.near_miss(e, random.Random(0), "zh")
+    assert out is not None and out["kind"] == kind and out["answers"] == [] and out["question"] != question
+    table = {"role": rd.ROLES, "attribute": rd.ATTRIBUTES}.get(kind)
+    if table:  # the new term is one of the same kind and not in the passage
+        new = [zh for zh, _ in table if zh in out["question"] and zh not in question]
+        assert new and all(n not in ctx for n in new)
+    else:
+        year = out["question"][len("呼和浩特"):len("呼和浩特") + 4]
+        assert year.isdigit() and year != "2023" and year not in ctx
+    assert rd.near_miss({**e, "question": "实验室有几个？"}, random.Random(0), "zh") is None
+
+
+def test_english_near_miss_checks_absence_in_the_chinese_passage(rd) -> None:
+    e = {"id": "q", "article": "A", "question": "Who is the chairman of Lingxin?",
+         "context": "领新科技的董事长是郭晋宁，总经理是王五。", "answers": [{"text": "郭晋宁", "start": 9}]}
+    out = rd.near_miss(e, random.Random(1), "en")
+    assert out["kind"] == "role" and "chairman" not in out["question"]
+    assert "general manager" not in out["question"]  # 总经理 is in the passage
+
+
+def _tiny_qa(seed: int):
+    import torch
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=32, hidden_dropout_prob=0.2)
+    return BertForQuestionAnswering(cfg)
+
+
+def _feats(n: int = 24) -> list[dict]:
+    rng = random.Random(5)
+    out = []
+    for i in range(n):
+        length = rng.randint(6, 12)
+        s = rng.randint(0, length - 1)
+        out.append({"ex": f"e{i}", "ids": [rng.randint(1, 39) for _ in range(length)], "start": s,
+                    "end": rng.randint(s, length - 1)})
+    return out
+
+
+def test_training_stopped_and_resumed_matches_an_uninterrupted_run(loop, tmp_path) -> None:
+    import torch
+
+    cfg = dict(steps=4, batch=4, lr=1e-2, head_lr=1e-2, warmup=0.25, device="cpu", bf16=False,
+               progress=False, log_every=0)
+    full = _tiny_qa(0)
+    st = loop.train_loop(full, _feats(), 0, loop.LoopConfig(**cfg), tmp_path / "a.pt")
+    assert st.step == 4 and st.resumed_from is None
+
+    part = _tiny_qa(0)
+    st1 = loop.train_loop(part, _feats(), 0, loop.LoopConfig(**cfg, max_steps_this_run=2), tmp_path / "b.pt")
+    assert st1.step == 2 and (tmp_path / "b.pt").exists()
+    saved = torch.load(tmp_path / "b.pt", weights_only=False)
+    assert saved["step"] == 2 and saved["sched"]["last_epoch"] == 2
+    assert all(int(s["step"]) == 2 for s in saved["opt"]["state"].values())
+
+    resumed = _tiny_qa(1)  # other initial weights: the checkpoint must replace them
+    st2 = loop.train_loop(resumed, _feats(), 0, loop.LoopConfig(**cfg), tmp_path / "b.pt", resume=True)
+    assert st2.resumed_from == 2 and st2.step == 4 and len(st2.losses) == 4
+    assert st2.losses[:2] == st1.losses
+    final = torch.load(tmp_path / "b.pt", weights_only=False)
+    assert all(int(s["step"]) == 4 for s in final["opt"]["state"].values())
+    for (name, a), b in zip(full.named_parameters(), resumed.parameters(), strict=True):
+        assert torch.equal(a, b), name
+    assert not torch.equal(next(_tiny_qa(0).parameters()), next(full.parameters()))  # it did train
+
+
+def test_device_choice(loop) -> None:
+    import torch
+
+    assert loop.resolve_device("cpu").type == "cpu"
+    assert loop.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(SystemExit):
+        loop.resolve_device("tpu")
+    assert loop.amp_dtype(torch.device("cpu"), True) == torch.bfloat16
+    assert loop.amp_dtype(torch.device("cpu"), False) is None
+
+
+def test_choose_threshold_respects_the_cap_on_declined_answerable_questions() -> None:
+    rc = _module("reader_calibration")
+    margins = [9.0, 6.0, 3.0, 1.0, 2.5, -1.0, 0.5]
+    answerable = [True, True, True, True, False, False, False]
+    f1 = [1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0]
+    t, score = rc.choose_threshold(margins, f1, answerable, max_declined=0.25)
+    declined_ans = sum(m < t for m, a in zip(margins, answerable, strict=True) if a)
+    assert t == 3.0 and declined_ans == 1  # declines 1.0 (answerable, F1 0) and all three unanswerable
+    assert score == pytest.approx((1 + 1 + 0.5 + 0 + 3) / 7)
+    # no answerable question may be declined: decline only below 1.0 (-1.0 and 0.5, unanswerable)
+    assert rc.choose_threshold(margins, f1, answerable, max_declined=0.0) == (1.0, pytest.approx(4.5 / 7))
+    assert rc.choose_threshold([1.0], [1.0], [True], 0.0) == (None, 1.0)  # nothing to gain by declining

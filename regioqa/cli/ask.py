@@ -64,9 +64,10 @@ def _show(answer: Any, article: Any = None) -> str:
 def _lines(answer: Any, article: Any = None) -> str:
     if answer.is_no_answer:
         if answer.no_answer_score is None:
-            return "(no answer in the articles: nothing to read)"
-        return (f"(no answer in the articles; best span score {answer.score:.2f}, no-answer score "
-                f"{answer.no_answer_score:.2f}, margin {answer.margin:.2f} below reader.no_answer_threshold)")
+            return "the articles do not answer this (nothing to read)"
+        return (f"the articles do not answer this (best guess {answer.best_guess or '-'!r}: score "
+                f"{answer.score:.2f}, margin {answer.margin:.2f} over the no-answer score is below "
+                "reader.no_answer_threshold; --json has it)")
     lines = [f"{answer.text}    [score {answer.score:.2f}; {answer.article_title or answer.article_id}"
              f"{dated(article)} @{answer.start}-{answer.end}]"]
     if answer.text_en is not None:

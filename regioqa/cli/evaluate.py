@@ -4,6 +4,7 @@ regioqa eval gold --out out/eval-gold                      # every part that exi
 regioqa eval gold --parts retrieval,qa --index index/     # some parts, against a saved index
 regioqa eval qa --squad ../shared/data/qa-train/cmrc2018_trial.json --limit 200 --out cmrc.json
 regioqa eval qa --squad DRCD_dev.json --script t2s --context retrieve --limit 100 --out drcd.json
+regioqa eval qa --squad xquad.zh.json --questions-from xquad.en.json --context retrieve --out en.json
 regioqa eval compare out/old/report.json out/eval-gold/report.json
 """
 
@@ -16,12 +17,19 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
+from ..evals.components import Components
 from ..evals.gold import load_gold
+from ..evals.qa_eval import eval_squad
 from ..evals.report import compare, load_report, render_compare, render_markdown, write_report
-from ..evals.runner import Components, eval_squad, headline, read_ids, run_gold
+from ..evals.runner import headline, run_gold
+from ..evals.squad import read_ids
 from ..io import atomic_write_json, atomic_write_text
 from ..reader import Reader
 from .common import ConfigOpt, SetOpt, load_config
+
+
+def _rate(d: dict) -> str:
+    return "-" if not d["n"] else f"{d['declined']}/{d['n']} ({100 * d['rate']:.1f}%)"
 
 
 def register(app: typer.Typer) -> None:
@@ -66,12 +74,14 @@ def register(app: typer.Typer) -> None:
 
     @eval_app.command("qa")
     def qa(
-        squad: Annotated[Path, typer.Option("--squad", help="SQuAD-format JSON file")],
+        squad: Annotated[Path, typer.Option("--squad", help="SQuAD-format JSON file (paragraphs, answers)")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Report JSON file")],
         context: Annotated[
             str, typer.Option("--context", help="gold: each question's own paragraph; retrieve: search all")
         ] = "gold",
         ids: Annotated[Path | None, typer.Option("--ids", help="File of question ids to keep")] = None,
+        questions_from: Annotated[Path | None, typer.Option(
+            "--questions-from", help="SQuAD file whose questions (matched by id) replace --squad's")] = None,
         limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions")] = None,
         script: Annotated[
             str, typer.Option("--script", help="auto | t2s (OpenCC traditional->simplified) | none")
@@ -93,6 +103,7 @@ def register(app: typer.Typer) -> None:
             limit=limit,
             script=script,
             config=cfg,
+            questions=questions_from,
         )
         if out.suffix.lower() == ".json":  # a report file (+ .md beside it)
             atomic_write_json(out, report)
@@ -104,6 +115,14 @@ def register(app: typer.Typer) -> None:
             f"F1 {m['f1']:.2f}  EM {m['em']:.2f}  (n={m['n']}, context={context}, "
             f"t2s={report['converted_t2s']})"
         )
+        for lang, lm in m["by_lang"].items():
+            d = lm["declined"]
+            typer.echo(f"  {lang}: F1 {lm.get('f1', 0.0):.2f}  EM {lm.get('em', 0.0):.2f}  "
+                       f"(answerable n={lm['n']}; declined {_rate(d['answerable'])} of answerable, "
+                       f"{_rate(d['unanswerable'])} of unanswerable)")
+        d = m["declined"]
+        typer.echo(f"declined: {_rate(d['answerable'])} of answerable, "
+                   f"{_rate(d['unanswerable'])} of unanswerable")
         typer.echo(f"wrote {out}")
 
     @eval_app.command("compare")

@@ -1,0 +1,129 @@
+"""What the gold evaluation runs against: the corpus articles, an index, a QA function, a translator and a
+summarizer, each loaded lazily from the project's real components unless injected (tests use fakes).
+A missing component raises :class:`NotAvailable` (or ImportError / ModelNotFoundError), which makes its
+part "not available" rather than a crash (see :mod:`regioqa.evals.runner`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import IndexError_, ModelNotFoundError, RegioQAError
+from ..paths import CORPUS_DIR, models_dir
+from ..types import Answer, Article
+
+log = logging.getLogger(__name__)
+
+
+class NotAvailable(Exception):
+    """A component the part needs is missing (not an error of the part itself)."""
+
+
+NA_ERRORS: tuple[type[BaseException], ...] = (ImportError, ModelNotFoundError, NotAvailable)
+
+QAFn = Callable[[str], list[Answer]]
+
+
+@dataclass
+class Components:
+    """What the evaluation runs against. Leave a field ``None`` to load the real component lazily.
+
+    ``qa`` is ``question -> answers`` (best first; an abstention is ``Answer.is_no_answer`` or an
+    empty list). ``index`` needs ``search(query, k, mode)`` and ``chunks``; ``translator`` needs
+    ``translate(texts)``; ``summarizer`` needs ``run(article) -> Summary``.
+    """
+
+    articles: dict[str, Article] | None = None
+    index: Any = None
+    qa: QAFn | None = None
+    translator: Any = None
+    summarizer: Any = None
+    index_dir: Path | None = None
+    cache_index: bool = False  # keep the built gold index in models_dir()/"gold-index" for the next run
+
+    # ------------------------------------------------------------------ lazy loaders
+    def get_articles(self) -> dict[str, Article]:
+        if self.articles is None:
+            path = CORPUS_DIR / "articles.jsonl"
+            if not path.exists():
+                raise NotAvailable(f"{path} not found (run `regioqa corpus build`)")
+            from ..corpus import read_articles_jsonl
+
+            self.articles = {a.id: a for a in read_articles_jsonl(path)}
+        return self.articles
+
+    def get_index(self, cfg: Config) -> Any:
+        if self.index is None:
+            from ..index import Index
+
+            if self.index_dir is not None:
+                self.index = Index.load(self.index_dir, config=cfg)
+            else:
+                from ..embed import Embedder
+
+                embedder = Embedder(config=cfg.embed)
+                cache = models_dir() / "gold-index" if self.cache_index else None
+                previous = cache if cache is not None and cache.exists() else None
+                try:
+                    self.index = Index.build(
+                        list(self.get_articles().values()),
+                        embedder,
+                        cfg,
+                        previous=previous,
+                        show_progress=False,
+                    )
+                except IndexError_:  # an unusable cached index: build from scratch
+                    self.index = Index.build(
+                        list(self.get_articles().values()), embedder, cfg, show_progress=False
+                    )
+                if cache is not None:
+                    try:
+                        self.index.save(cache)
+                    except (OSError, RegioQAError) as e:
+                        log.warning("could not cache the gold index in %s: %s", cache, e)
+        return self.index
+
+    def get_qa(self, cfg: Config) -> QAFn:
+        if self.qa is None:
+            index = self.get_index(cfg)
+            k = cfg.retrieve.top_k
+            try:
+                from ..pipeline import RegioQA
+            except ImportError:
+                from ..reader import Reader
+
+                reader = Reader(config=cfg.reader)
+                reader.load()
+                self.qa = lambda q: reader.run(q, index.search(q, k=k), index.articles)
+            else:
+                from ..reader import Reader
+
+                reader = Reader(config=cfg.reader)
+                reader.load()
+                rqa = RegioQA(index, reader=reader, config=cfg)
+                self.qa = lambda q: rqa.ask(q, k=k, translate=False)  # spans are scored in Chinese
+        return self.qa
+
+    def get_translator(self, cfg: Config) -> Any:
+        if self.translator is None:
+            from ..translate import load_translator
+
+            self.translator = load_translator(cfg.translate)
+        return self.translator
+
+    def get_summarizer(self, cfg: Config) -> Any:
+        if self.summarizer is None:
+            from ..summarize import Summarizer
+
+            embedder = None
+            try:
+                embedder = getattr(self.get_index(cfg), "embedder", None)
+            except NA_ERRORS + (RegioQAError,):
+                embedder = None
+            self.summarizer = Summarizer(embedder=embedder, translator=self.get_translator(cfg), config=cfg)
+        return self.summarizer
