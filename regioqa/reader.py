@@ -174,10 +174,6 @@ class Reader:
             self._tok, self._model, self.model_path = tok, model, path
         return self
 
-    def load(self) -> Reader:
-        """Deprecated name of :meth:`warm_up` (kept until evals/runner.py calls ``warm_up``)."""
-        return self.warm_up()
-
     @property
     def tokenizer(self) -> Any:
         return self.warm_up()._tok

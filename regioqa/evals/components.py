@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..corpus import read_articles_jsonl
+from ..embed import Embedder
 from ..errors import IndexError_, ModelNotFoundError, RegioQAError
+from ..index import Index
 from ..paths import CORPUS_DIR, models_dir
+from ..pipeline import RegioQA
+from ..reader import Reader
+from ..summarize import Summarizer
+from ..translate import load_translator
 from ..types import Answer, Article
 
 log = logging.getLogger(__name__)
@@ -52,20 +59,14 @@ class Components:
             path = CORPUS_DIR / "articles.jsonl"
             if not path.exists():
                 raise NotAvailable(f"{path} not found (run `regioqa corpus build`)")
-            from ..corpus import read_articles_jsonl
-
             self.articles = {a.id: a for a in read_articles_jsonl(path)}
         return self.articles
 
     def get_index(self, cfg: Config) -> Any:
         if self.index is None:
-            from ..index import Index
-
             if self.index_dir is not None:
                 self.index = Index.load(self.index_dir, config=cfg)
             else:
-                from ..embed import Embedder
-
                 embedder = Embedder(config=cfg.embed)
                 cache = models_dir() / "gold-index" if self.cache_index else None
                 previous = cache if cache is not None and cache.exists() else None
@@ -92,34 +93,18 @@ class Components:
         if self.qa is None:
             index = self.get_index(cfg)
             k = cfg.retrieve.top_k
-            try:
-                from ..pipeline import RegioQA
-            except ImportError:
-                from ..reader import Reader
-
-                reader = Reader(config=cfg.reader)
-                reader.load()
-                self.qa = lambda q: reader.run(q, index.search(q, k=k), index.articles)
-            else:
-                from ..reader import Reader
-
-                reader = Reader(config=cfg.reader)
-                reader.load()
-                rqa = RegioQA(index, reader=reader, config=cfg)
-                self.qa = lambda q: rqa.ask(q, k=k, translate=False)  # spans are scored in Chinese
+            reader = Reader(config=cfg.reader).warm_up()
+            rqa = RegioQA(index, reader=reader, config=cfg)
+            self.qa = lambda q: rqa.ask(q, k=k, translate=False)  # spans are scored in Chinese
         return self.qa
 
     def get_translator(self, cfg: Config) -> Any:
         if self.translator is None:
-            from ..translate import load_translator
-
             self.translator = load_translator(cfg.translate)
         return self.translator
 
     def get_summarizer(self, cfg: Config) -> Any:
         if self.summarizer is None:
-            from ..summarize import Summarizer
-
             embedder = None
             try:
                 embedder = getattr(self.get_index(cfg), "embedder", None)

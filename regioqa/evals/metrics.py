@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..numbers import check_numbers
 from ..text import has_chinese as has_cjk
 
 __all__ = [
@@ -432,12 +433,9 @@ def _num(v: float) -> float | int:
 def number_consistency(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Share of ``(chinese, english)`` pairs whose numbers all survive, using :mod:`regioqa.numbers`.
 
-    Returns ``{"n", "consistent", "rate", "failures": [{"index", "zh", "en", "detail"}]}``; raises
-    ImportError when the numbers module is not there (callers report the part as not available).
+    Returns ``{"n", "consistent", "rate", "failures": [{"index", "zh", "en", "detail"}]}``.
     """
-    from regioqa import numbers
-
-    check = numbers.check_numbers
+    check = check_numbers
     fails = []
     ok = 0
     for i, (zh, en) in enumerate(pairs):

@@ -8,9 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from ..config import Config
+from ..embed import Embedder
 from ..errors import InputError
-from ..reader import question_lang
+from ..index import Index
+from ..pipeline import RegioQA
+from ..reader import Reader, question_lang
 from ..types import Answer, Article
 from . import metrics as M
 from .components import Components
@@ -193,17 +198,12 @@ def eval_squad(
             for q in qs
         ]
     if reader is None:
-        from ..reader import Reader
-
         reader = Reader(config=cfg.reader)
-    from ..pipeline import RegioQA
 
     asker = RegioQA(None, reader=reader, config=cfg)  # for reader_question: English as `ask` gives it
     any_impossible = any(not q.answerable for q in qs)
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    from tqdm import tqdm
-
     bar = tqdm(total=len(qs), desc=f"eval qa ({context})", disable=not progress, unit="q")
     retrieval_hits: list[int | None] = []
     if context == "gold":
@@ -221,9 +221,6 @@ def eval_squad(
         # retrieve over all the file's paragraphs (the distractors matter), not only the questions' own
         arts = [Article(id=f"p{i}", title="", text=c) for i, c in enumerate(contexts)]
         if index_builder is None:
-            from ..embed import Embedder
-            from ..index import Index
-
             def index_builder(a: list[Article]) -> Any:
                 return Index.build(a, Embedder(config=cfg.embed), cfg, show_progress=progress)
 
