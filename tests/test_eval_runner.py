@@ -402,8 +402,8 @@ def test_eval_squad_questions_from_another_file_by_id_with_declined_rates_per_la
 
 
 def _hash_index(cfg):
-    from regioqa.dense import HashingEmbedder
     from regioqa.index import Index
+    from regioqa.testing import HashingEmbedder
 
     return lambda arts: Index.build(arts, HashingEmbedder(), cfg, show_progress=False)
 
