@@ -59,7 +59,7 @@ class ArticleFilter:
             if not d or (self.since and d < self.since) or (self.until and d > self.until):
                 return False
         if self.sources:
-            hay = f"{a.source or ''} {urlsplit(a.url).netloc if a.url else ''}".lower()
+            hay = f"{a.source or ''} {_host(a.url)}".lower()
             return any(s in hay for s in self.sources)
         return True
 
@@ -72,3 +72,13 @@ class ArticleFilter:
         """The ``(chunk index, score)`` candidates whose article passes, order kept."""
         allowed = self.allowed(articles)
         return [(i, s) for i, s in ranked if chunks[i].article_id in allowed]
+
+
+def _host(url: str | None) -> str:
+    """The host of ``url`` ("" when none); a malformed URL is matched as written."""
+    if not url:
+        return ""
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # e.g. "http://[bad/x" (an unclosed IPv6 bracket)
+        return url

@@ -381,8 +381,8 @@ class Index:
         if not _has_content(q) or not self.chunks:
             return []
         k = min(int(k), len(self.chunks))
-        depth = max(k, rc.candidates) if (mode == "hybrid" or self.reranker) else k
-        depth = len(self.chunks) if where else depth
+        cut = max(k, rc.candidates) if (mode == "hybrid" or self.reranker) else k
+        depth = len(self.chunks) if where else cut  # a filter ranks every chunk, then keeps `cut` hits
         runs: dict[str, list[tuple[int, float]]] = {}
         weights: dict[str, float] = {}
         if mode in ("dense", "hybrid"):
@@ -392,7 +392,7 @@ class Index:
             weights["dense"] = rc.dense_weight
         if mode in ("bm25", "hybrid"):
             runs["bm25"], weights["bm25"] = bm25_run(self.lexical, q, depth, rc)
-        hits = fuse(runs, weights, mode, rc.rrf_k, depth, self.chunks, self.articles, where)
+        hits = fuse(runs, weights, mode, rc.rrf_k, cut, self.chunks, self.articles, where)
         if self.reranker is not None and hits:
             hits = list(self.reranker(q, hits))
         return [dataclasses.replace(h, rank=r) for r, h in enumerate(hits[:k], 1)]
@@ -427,7 +427,7 @@ def load_previous(previous: Index | str | Path | None) -> Index | None:
         return None
     try:
         return Index.load(d)
-    except IndexError_ as e:
+    except RegioQAError as e:  # damaged, older or built with other settings: build from scratch
         print(f"note: previous index at {d} not reused ({e})", file=sys.stderr)
         return None
 

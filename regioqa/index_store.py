@@ -40,7 +40,7 @@ MANIFEST = "manifest.json"
 CORE_FILES = ("articles.jsonl", "chunks.jsonl", "vectors.npy", "bm25/lexical.json")
 SAMPLES = 64  # blocks hashed, spread over a large vectors file, for its cheap signature
 
-_held: dict[Path, int] = {}  # folders this process holds the lock of (re-entrant)
+_held: dict[tuple[Path, int], int] = {}  # (folder, thread) pairs holding the lock (re-entrant per thread)
 _held_guard = threading.Lock()
 
 
@@ -56,9 +56,10 @@ def index_lock(directory: str | Path) -> Iterator[None]:
     from filelock import FileLock, Timeout  # here, not at the top: it imports asyncio (~15 ms at start-up)
 
     d = Path(directory).absolute()
+    key = (d, threading.get_ident())  # nested in the same thread only: another thread takes the lock
     with _held_guard:
-        if d in _held:
-            _held[d] += 1
+        if key in _held:
+            _held[key] += 1
             nested = True
         else:
             nested = False
@@ -67,7 +68,7 @@ def index_lock(directory: str | Path) -> Iterator[None]:
             yield
         finally:
             with _held_guard:
-                _held[d] -= 1
+                _held[key] -= 1
         return
     d.parent.mkdir(parents=True, exist_ok=True)
     lock_file, owner_file = lock_paths(d)
@@ -86,11 +87,11 @@ def index_lock(directory: str | Path) -> Iterator[None]:
         atomic_write_json(owner_file, {"pid": os.getpid(), "host": socket.gethostname(),
                                        "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         with _held_guard:
-            _held[d] = 1
+            _held[key] = 1
         yield
     finally:
         with _held_guard:
-            _held.pop(d, None)
+            _held.pop(key, None)
         try:
             owner_file.unlink()
         except OSError:
@@ -158,6 +159,12 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
             raise IndexError_(f"{p}: manifest lacks {key!r}")
     if not isinstance(m["files"], dict):
         raise IndexError_(f"{p}: manifest 'files' is not a table")
+    for key, sub in (("lexical", ("scheme", "k1", "b")), ("dense", ("kind",))):
+        missing = [k for k in sub if not isinstance(m[key], dict) or k not in m[key]]
+        if missing:
+            raise IndexError_(f"{p}: manifest {key!r} lacks {missing}")
+    if not isinstance(m["chunker"], dict):
+        raise IndexError_(f"{p}: manifest 'chunker' is not a table")
     return m
 
 

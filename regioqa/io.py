@@ -34,12 +34,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w",
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        try:  # mkstemp makes 0600: keep the mode of the file replaced, else what the umask gives
-            perm = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            perm = 0o666 & ~current_umask()
-        os.fchmod(fd, perm)
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as f:  # closes fd always
+            try:  # mkstemp makes 0600: keep the mode of the file replaced, else what the umask gives
+                perm = path.stat().st_mode & 0o7777
+            except FileNotFoundError:
+                perm = 0o666 & ~current_umask()
+            os.fchmod(f.fileno(), perm)
             yield f
             f.flush()
             os.fsync(f.fileno())
@@ -120,11 +120,14 @@ def read_jsonl_tolerant(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
+            rec = json.loads(line)
         except json.JSONDecodeError as e:
             if i >= len(lines) - 1:  # last (partial) line
                 continue
             raise InputError(f"{path}: line {i}: invalid JSON ({e.msg})") from e
+        if not isinstance(rec, dict):
+            raise InputError(f"{path}: line {i}: expected a JSON object (a record), got {type(rec).__name__}")
+        out.append(rec)
     return out
 
 

@@ -15,7 +15,6 @@ unigram), optionally jieba words as well, and Latin words and numbers kept whole
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -27,8 +26,8 @@ import numpy as np
 
 from .dictionary import get_dictionary
 from .errors import IndexError_, InputError
-from .text import HAN_CHARS
-from .text import has_chinese as has_han  # (the name index.py imports)
+from .text import HAN_CHARS, t2s
+from .text import has_chinese as has_han  # (the name fusion.py imports)
 
 TOKEN_SCHEMES = ("bigram", "jieba", "both")
 
@@ -43,18 +42,11 @@ EN_STOPWORDS = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _t2s():  # -> opencc.OpenCC
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalize(text: str) -> str:
     """NFKC, traditional -> simplified (OpenCC ``t2s``), lower case."""
     text = unicodedata.normalize("NFKC", text)
     if has_han(text):
-        text = _t2s().convert(text)
+        text = t2s().convert(text)
     return text.lower()
 
 

@@ -36,8 +36,8 @@ from .errors import InputError, ModelNotFoundError
 from .io import JsonlAppender, resume_jsonl
 from .numbers import check_numbers, extract_zh_numbers
 from .registry import resolve
-from .text import sentences
-from .translate import Seq2SeqTranslator, Translator, has_chinese, load_translator
+from .text import has_chinese, sentences
+from .translate import Seq2SeqTranslator, Translator, load_translator
 from .types import Article, Sentence, Summary, SummarySentence
 
 log = logging.getLogger(__name__)

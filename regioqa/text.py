@@ -23,14 +23,17 @@ sentence that alone exceeds the budget. ``article.text[c.start:c.end] == c.text`
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from .config import ChunkConfig
 from .types import Article, Chunk, Sentence, Span
 
-__all__ = ["split_sentences", "sentences", "Chunker", "TokenCounter", "has_chinese", "HAN_CHARS", "HAN_RE"]
+__all__ = ["split_sentences", "sentences", "Chunker", "TokenCounter", "has_chinese", "HAN_CHARS", "HAN_RE",
+           "t2s"]
 
 HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff"
 """Chinese characters as a regex class body: CJK Unified Ideographs Extension A (U+3400-U+4DBF) and
@@ -324,3 +327,11 @@ class Chunker:
 
     def _fits(self, chunk_text: str) -> bool:
         return self._count([chunk_text])[0] <= self.config.max_tokens
+
+
+@functools.lru_cache(maxsize=1)
+def t2s() -> Any:
+    """OpenCC's traditional -> simplified converter (``t2s``), loaded once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")

@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -26,7 +25,7 @@ from wordfreq import zipf_frequency
 from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
 from .embed import check_texts
 from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
-from .text import HAN_RE
+from .text import HAN_RE, t2s
 from .translate_rules import CLASSIFIERS, DEMONSTRATIVES, POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
@@ -96,6 +95,12 @@ class LexicalTranslator:
             self._pseg = jieba.posseg.POSTokenizer(tk)
         return self._pseg
 
+    def warm_up(self) -> LexicalTranslator:
+        """Load CC-CEDICT and the jieba tokenizer now (otherwise the first text does); returns self."""
+        _ = self.dictionary
+        self._posseg().lcut("预热")  # jieba builds its prefix dictionary on the first cut
+        return self
+
     def translate(self, texts: list[str]) -> list[str]:
         """Translate each text (any length; sentences are handled one by one)."""
         return [self.translate_one(t) for t in check_texts(texts)]
@@ -104,7 +109,7 @@ class LexicalTranslator:
         text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
         if not text.strip():
             return ""
-        text = _t2s().convert(text)  # traditional input (DRCD, Taiwan, Hong Kong) -> simplified
+        text = t2s().convert(text)  # traditional input (DRCD, Taiwan, Hong Kong) -> simplified
         sent_vec = self._embed_sentence(text) if self.embedder is not None else None
         units: list[Unit] = []
         self._pending_in = False
@@ -390,10 +395,3 @@ def rank_glosses(glosses: list[tuple[str, int, int, bool]], flag: str = "") -> l
                 - WORD_PENALTY * g.count(" ") + (POS_BONUS if flag and _pos_match(g, flag) else 0.0))
 
     return [c[0] for c in sorted(glosses, key=score, reverse=True)]
-
-
-@functools.lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")

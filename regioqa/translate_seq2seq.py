@@ -54,6 +54,11 @@ class Seq2SeqTranslator:
         self.family = ""
         self._gen_kwargs: dict[str, Any] = {}
 
+    def warm_up(self) -> Seq2SeqTranslator:
+        """Load the tokenizer and model now (otherwise the first text does); returns self."""
+        self._load()
+        return self
+
     def _load(self) -> None:
         if self._model is not None:
             return

@@ -1,6 +1,6 @@
 """Execution engines for batch work. The single-machine path (``local``) lives with each stage;
 :mod:`regioqa.engines.ray_engine` runs the same work on Ray and needs the optional extra
-``pip install 'regioqa[ray]'``; it is imported only when asked for (``--engine ray``).
+``pip install 'regioqa[ray]'``; Ray itself is imported only when a run asks for it (``--engine ray``).
 
 The CLI options shared by ``regioqa summarize`` and ``regioqa index build`` are defined here:
 

@@ -46,9 +46,10 @@ from tqdm import tqdm
 
 from ..config import Config
 from ..errors import InputError, RegioQAError
-from ..index import Index, check_articles, load_previous, previous_vectors, text_sha256, unchanged_chunks
+from ..index import Index, load_previous
 from ..io import JsonlAppender
 from ..offline import ENV as OFFLINE_ENV
+from ..reuse import check_articles, previous_vectors, text_sha256, unchanged_chunks
 from ..summarize import Summarizer, plan_batch, summarize_or_error
 from ..text import Chunker
 from ..types import Article, Chunk
@@ -268,6 +269,7 @@ def summarize_ray(articles: Sequence[Article], out: str | Path,
         options = dataclasses.replace(options, batch_size=config.summarize.batch_size)
     make_summarizer = make_summarizer or functools.partial(Summarizer, None, None, config)
     out = Path(out)
+    import_ray()  # a missing extra fails here, before plan_batch rewrites OUT's error records
     todo, report = plan_batch(articles, out)
     if todo:
         factory = functools.partial(_summary_processor, make_summarizer)
