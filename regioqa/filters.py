@@ -12,6 +12,7 @@ False
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from .ingest.common import normalize_date
 from .types import Article, Chunk
 
 __all__ = ["ArticleFilter"]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,9 @@ class ArticleFilter:
     def matches(self, a: Article) -> bool:
         if self.since or self.until:
             d = (a.date or "")[:10]
-            if not d or (self.since and d < self.since) or (self.until and d > self.until):
+            if not _ISO_DAY.fullmatch(d):  # undated, or a date that could not be read: fails a date filter
+                return False
+            if (self.since and d < self.since) or (self.until and d > self.until):
                 return False
         if self.sources:
             hay = f"{a.source or ''} {_host(a.url)}".lower()

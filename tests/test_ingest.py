@@ -156,3 +156,11 @@ def test_gbk_feed_and_declared_xml_encoding(tmp_path: Path) -> None:
     arts, report = load_corpus([tmp_path])
     assert [a.title for a in arts] == ["草原市乳业产值突破百亿元", "全市中小学将增设劳动课"]
     assert len(report.skipped) == 1
+
+
+def test_a_table_that_breaks_part_way_keeps_the_rows_read_and_says_where(tmp_path: Path) -> None:
+    rows = "".join(f"第{i}篇。\n" for i in range(1, 12001))  # datasets reads CSV 10,000 rows at a time
+    (tmp_path / "t.csv").write_text("text\n" + rows + '"未闭合的引号\n', encoding="utf-8")
+    arts, report = load_corpus([tmp_path / "t.csv"])
+    assert len(arts) >= 10_000 and arts[0].text == "第1篇。"
+    assert len(report.skipped) == 1 and "onward: not readable" in report.skipped[0].message

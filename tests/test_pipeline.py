@@ -186,3 +186,24 @@ def test_end_to_end_with_the_trained_reader(articles: list[Article], e5_dir: Pat
     assert not a.is_no_answer and "30" in a.text
     a = qa.ask("How many member units has the National Dairy Technology Innovation Center attracted?")[0]
     assert not a.is_no_answer and "100" in a.text and a.text_en == f"EN<{a.text}>"
+
+
+def test_cli_batch_ask_refuses_to_resume_answers_asked_with_other_options(index_dir: Path, tiny: Path,
+                                                                          tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from regioqa.cli import app
+
+    sets = ["--set", "retrieve.mode=bm25", "--set", f"reader.model={tiny}", "--set", "reader.max_seq_len=64",
+            "--set", "reader.stride=16"]
+    qfile = tmp_path / "q.jsonl"
+    qfile.write_text('{"id": "a", "question": "呼和浩特排名第几？"}\n', encoding="utf-8")
+    out = tmp_path / "answers.jsonl"
+    ask = ["ask", "--questions", str(qfile), "--index", str(index_dir), "--out", str(out), *sets]
+    runner = CliRunner()
+    assert runner.invoke(app, ask).exit_code == 0
+    before = out.read_bytes()
+    res = runner.invoke(app, [*ask, "-k", "1"])
+    assert res.exit_code != 0 and "asked with other options" in str(res.exception)
+    assert out.read_bytes() == before  # nothing rewritten
+    assert runner.invoke(app, ask).exit_code == 0  # the same options resume it

@@ -207,6 +207,17 @@ def test_cli_summarize_and_translate(page_path: Path, tmp_path: Path) -> None:
     assert isinstance(r.exception, InputError) and "--format" in str(r.exception)
 
 
+def test_cli_summarize_takes_the_format_from_the_out_suffix(page_path: Path, tmp_path: Path) -> None:
+    from regioqa.cli import app
+
+    page = tmp_path / "digest.html"
+    r = CliRunner().invoke(app, ["summarize", str(page_path), "--out", str(page), "--similarity", "lexical",
+                                 "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert (tmp_path / "digest.html.jsonl").is_file()  # the records beside it, as with --format html
+
+
 @pytest.mark.model
 def test_abstractive_model_plugs_in(articles: list[Article], page_path: Path,
                                     tmp_path_factory: pytest.TempPathFactory) -> None:

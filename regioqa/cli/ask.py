@@ -129,9 +129,17 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"{name} must be a positive integer, got {v}")
         if out is not None and out.is_dir():
             raise InputError(f"--out {out} is a folder; give a .jsonl file")
+        if html is not None and (html.is_dir() or html == out):
+            raise InputError(f"--html {html} is a folder or the --out file; give a new .html file")
+        if questions is not None and as_json:
+            raise InputError("--json goes with a single QUESTION (--questions writes JSON records to --out)")
         where = article_filter(since, until, source)
         cfg = load_config(config, sets)
         recs = read_questions(questions) if questions is not None else []
+        asked_with = {"k": k, "n": n, "translate": translate, "since": where.since, "until": where.until,
+                      "sources": list(where.sources)}
+        if out is not None:
+            _check_resumable(out, asked_with)
         qa = RegioQA.load(index, config=cfg)
         if question is not None:
             answers = qa.ask(question, k=k, n=n, translate=translate, where=where)
@@ -146,11 +154,20 @@ def register(app: typer.Typer) -> None:
                 typer.echo("\n".join(_show(a, qa.index.articles.get(a.article_id)) for a in answers))
             return
         assert out is not None
-        _ask_batch(qa, recs, out, k, n, translate, where, html)
+        _ask_batch(qa, recs, out, k, n, translate, where, html, asked_with)
+
+
+def _check_resumable(out: Path, asked_with: dict[str, Any]) -> None:
+    """Refuse to resume an --out whose answers were asked with other options (filters, -k, -n ...)."""
+    for r in read_jsonl_tolerant(out):
+        if "asked_with" in r and r["asked_with"] != asked_with:
+            raise InputError(f"{out} holds answers asked with other options ({r['asked_with']}); "
+                             "give a new --out, or the same options to resume it")
 
 
 def _ask_batch(qa: Any, recs: list[dict[str, Any]], out: Path, k: int | None, n: int | None,
-               translate: bool | None, where: Any = None, html: Path | None = None) -> None:
+               translate: bool | None, where: Any = None, html: Path | None = None,
+               asked_with: dict[str, Any] | None = None) -> None:
     """Answer ``recs`` into ``out`` (resumed, see the module docstring); exit 1 when any failed."""
     res = resume_jsonl(out, wanted=[str(r["id"]) for r in recs])
     todo = [r for r in recs if str(r["id"]) not in res.done]
@@ -160,10 +177,10 @@ def _ask_batch(qa: Any, recs: list[dict[str, Any]], out: Path, k: int | None, n:
             try:
                 answers = qa.ask(r["question"], k=k, n=n, translate=translate, where=where)
             except InputError as e:  # one bad question does not stop the batch
-                w.write({**r, "answers": [], "error": str(e)})
+                w.write({**r, "answers": [], "error": str(e), "asked_with": asked_with})
                 failed += 1
                 continue
-            w.write({**r, "answers": [a.to_dict() for a in answers]})
+            w.write({**r, "answers": [a.to_dict() for a in answers], "asked_with": asked_with})
             if answers and answers[0].is_no_answer:
                 declined += 1
             else:
@@ -173,8 +190,9 @@ def _ask_batch(qa: Any, recs: list[dict[str, Any]], out: Path, k: int | None, n:
                f"{failed} failed; {len(recs) - len(todo)} already there, {retried} retried after an "
                "earlier failure")
     if html is not None:
-        ids = {str(r["id"]) for r in recs}
-        done = [r for r in read_jsonl_tolerant(out) if str(r.get("id")) in ids]
+        order = {str(r["id"]): i for i, r in enumerate(recs)}  # the page follows the questions file
+        done = sorted((r for r in read_jsonl_tolerant(out) if str(r.get("id")) in order),
+                      key=lambda r: order[str(r["id"])])
         write_answers_html(html, done, qa.index.articles,
                            lexical=_lexical(qa, [a for r in done for a in r.get("answers", [])]))
         typer.echo(f"wrote {html}")

@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
         wanted = [p.strip() for p in parts.split(",") if p.strip()] if parts else None
         if index is not None and not index.exists():
             raise InputError(f"--index {index} does not exist")
-        comp = Components(index_dir=index, cache_index=index is None)
+        if limit is not None and limit <= 0:
+            raise InputError(f"--limit must be a positive integer, got {limit}")
+        comp = Components(index_dir=index, cache_index=index is None, gold_dir=gold_dir)
         report = run_gold(
             wanted,
             comp,

@@ -51,13 +51,13 @@ def register(app: typer.Typer) -> None:
         an OUT that is a file or a folder that is not an index is refused before any work."""
         ray_opts = ray_options(engine, address, num_workers)
         cfg = load_config(config, sets)
-        check_out_dir(out)  # before taking the lock (which writes beside OUT), and again under it
+        check_out_dir(out)  # before reading anything or taking the lock (which writes beside OUT)
+        articles = read_corpus(corpus)  # bad input fails here, before anything is written
         with index_lock(out):
             check_out_dir(out)
             if removed := remove_stale_temps(out, every=True):
                 typer.echo(f"removed {removed} temporary folder(s) an interrupted build left beside {out}",
                            err=True)
-            articles = read_corpus(corpus)
             if ray_opts is not None:
                 make_embedder = partial(Embedder, cfg.embed.model, cfg.embed)
                 idx = build_index_ray(articles, make_embedder, cfg, ray_opts, previous=None if full else out)

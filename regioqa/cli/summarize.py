@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
     def summarize(
         corpus: Annotated[list[Path], typer.Argument(help="Corpus files or folders (.txt, .jsonl, dumps)")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output: .jsonl, .md or .html")],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, md or html")] = "jsonl",
+        fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, md or html (default: from the "
+                                                "--out suffix, .md or .html, else jsonl)")] = None,
         similarity: Annotated[str, typer.Option(
             "--similarity", help="Sentence similarity for selection: lexical (bigram TF-IDF, default), embed "
             "(e5; ~40x slower on CPU, not better on the gold summaries) or auto (embed when prepared)")
@@ -90,6 +91,8 @@ def register(app: typer.Typer) -> None:
         md: a Markdown digest written atomically (records are kept in OUT.jsonl beside it, resumable).
         html: one self-contained page, English summary beside the Chinese article (records as for md).
         """
+        if fmt is None:
+            fmt = {".md": "md", ".html": "html", ".htm": "html"}.get(out.suffix.lower(), "jsonl")
         if fmt not in ("jsonl", "md", "html"):
             raise InputError(f"--format must be jsonl, md or html, got {fmt!r}")
         check_similarity(similarity)

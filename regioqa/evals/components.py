@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..corpus import read_articles_jsonl
 from ..embed import Embedder
 from ..errors import IndexError_, ModelNotFoundError, RegioQAError
 from ..index import Index
-from ..paths import CORPUS_DIR, models_dir
+from ..paths import GOLD_DIR, models_dir
 from ..pipeline import RegioQA
 from ..reader import Reader
 from ..summarize import Summarizer
 from ..translate import load_translator
 from ..types import Answer, Article
+from .gold import ARTICLES as GOLD_ARTICLES
+from .gold import load_articles
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,15 @@ class Components:
     summarizer: Any = None
     index_dir: Path | None = None
     cache_index: bool = False  # keep the built gold index in models_dir()/"gold-index" for the next run
+    gold_dir: Path | None = None  # the gold set whose articles (articles.jsonl beside it) are indexed
 
     # ------------------------------------------------------------------ lazy loaders
     def get_articles(self) -> dict[str, Article]:
         if self.articles is None:
-            path = CORPUS_DIR / "articles.jsonl"
+            path = Path(self.gold_dir or GOLD_DIR) / GOLD_ARTICLES
             if not path.exists():
-                raise NotAvailable(f"{path} not found (run `regioqa corpus build`)")
-            self.articles = {a.id: a for a in read_articles_jsonl(path)}
+                raise NotAvailable(f"{path} not found (the articles the gold set was built against)")
+            self.articles = load_articles(path.parent)
         return self.articles
 
     def get_index(self, cfg: Config) -> Any:

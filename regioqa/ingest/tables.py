@@ -88,7 +88,16 @@ def read_table(path: Path, col: Collector, columns: Columns | None = None) -> It
                 f"{', '.join(map(str, first))[:200]}); skipped (name it with --column text=NAME)")
         return
     row_no = 0
-    for row in _chain(first, rows):
+    it = _chain(first, rows)
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            return
+        except Exception as e:  # a table that breaks part-way (a bad CSV quote, a damaged row group)
+            col.add(path, None, f"row {row_no + 1} onward: not readable ({type(e).__name__}: "
+                    f"{str(e).splitlines()[0][:120] if str(e) else ''}); rest of the file skipped")
+            return
         row_no += 1
         text = row.get(columns.text)
         if text is None or (isinstance(text, str) and not text.strip()):

@@ -19,6 +19,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from ..escape import for_terminal
 from ..numbers import extract_en_numbers, extract_zh_numbers
 
 __all__ = ["esc", "mark_numbers", "document", "asset", "CSP"]
@@ -26,14 +27,12 @@ __all__ = ["esc", "mark_numbers", "document", "asset", "CSP"]
 ASSETS = Path(__file__).resolve().parent.parent / "data" / "render"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 _FIGURE = re.compile(r"[\d０-９]|[万亿]|million|billion|trillion")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def esc(s: object) -> str:
-    """HTML-escaped text; control characters (terminal escapes included) shown as ``\\xNN`` text."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
-                        else f"\\u{ord(m.group(0)):04x}", "" if s is None else str(s))
-    return html.escape(text, quote=True)
+    """HTML-escaped text; control characters (terminal escapes, bidi overrides, line separators) shown
+    as ``\\xNN``/``\\uNNNN`` text (:func:`regioqa.escape.for_terminal`)."""
+    return html.escape(for_terminal("" if s is None else str(s)), quote=True)
 
 
 def mark_numbers(text: str, lang: str) -> str:
