@@ -69,7 +69,9 @@ def register(app: typer.Typer) -> None:
         )
         files = write_report(report, out)
         for name, part in report["parts"].items():
-            extra = "" if part["status"] == "ok" else f" ({part.get('reason')})"
+            p = part.get("primary") or {}
+            extra = (f" ({p['metric']} {p['value']})" if p.get("value") is not None else ""
+                     ) if part["status"] == "ok" else f" ({part.get('reason')})"
             typer.echo(f"{name}: {part['status']}{extra} [{part['seconds']} s]")
         typer.echo(json.dumps(headline(report), ensure_ascii=False))
         typer.echo(f"total {report['seconds']} s; wrote {files['json']}, {files['md']}")

@@ -3,12 +3,15 @@
 Every part runs when its component exists; a missing component (module not there yet, model not
 prepared) makes that part ``{"status": "not available", "reason": ...}`` instead of a crash, and an
 exception inside a part is caught and reported as ``{"status": "error", ...}`` so the other parts
-still run. Components are imported lazily and can be injected (tests use small fakes):
+still run. Components are built on first use and can be injected (tests use small fakes); each part
+reports its evaluator's primary metric:
 
 >>> from regioqa.evals.runner import Components, run_gold
->>> report = run_gold(parts=["translation"], components=Components(translator=None))  # doctest: +SKIP
->>> report["parts"]["translation"]["metrics"]["chrf"]                                # doctest: +SKIP
-41.7
+>>> class Echo:  # a "translator" that copies its input
+...     def translate(self, texts): return list(texts)
+>>> part = run_gold(parts=["translation"], components=Components(translator=Echo()))["parts"]["translation"]
+>>> part["status"], part["primary"]["metric"], part["primary"]["value"] < 10
+('ok', 'chrf', True)
 
 ``run_gold`` returns the report dict; :func:`regioqa.evals.report.write_report` writes report.json,
 report.md and the plots. ``regioqa eval gold`` does both.
@@ -49,8 +52,10 @@ def run_part(
     """One part, timed; never raises for a missing component or a failure inside the part."""
     t0 = time.perf_counter()
     try:
-        res = EVALUATORS[name](limit)(gold, comp, cfg)
-        res = {"status": "ok", **res}
+        ev = EVALUATORS[name](limit)
+        res = ev(gold, comp, cfg)
+        res = {"status": "ok", "primary": {"metric": ev.primary_metric, "value": ev.primary(res),
+                                           "greater_is_better": ev.greater_is_better}, **res}
     except NA_ERRORS as e:
         res = {"status": "not available", "reason": f"{type(e).__name__}: {e}"}
     except Exception as e:  # a failing component must not take the other parts down
