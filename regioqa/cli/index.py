@@ -53,8 +53,7 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config, sets)
         check_out_dir(out)  # before reading anything or taking the lock (which writes beside OUT)
         articles = read_corpus(corpus)  # bad input fails here, before anything is written
-        with index_lock(out):
-            check_out_dir(out)
+        with index_lock(out):  # Index.save checks OUT again under this (re-entrant) lock
             if removed := remove_stale_temps(out, every=True):
                 typer.echo(f"removed {removed} temporary folder(s) an interrupted build left beside {out}",
                            err=True)
