@@ -48,11 +48,12 @@ def load_translator(config: TranslateConfig | None = None, embedder: Any | None 
     True
     """
     cfg = config or TranslateConfig()
+    lexicon = "packaged" if cfg.learned_lexicon else None
     if cfg.model in ("lexical", LEXICAL_NAME):
-        return LexicalTranslator(embedder=embedder)
+        return LexicalTranslator(embedder=embedder, lexicon=lexicon)
     path = _resolve_translator_path(cfg.model)
     if path is None:
-        return LexicalTranslator(embedder=embedder)
+        return LexicalTranslator(embedder=embedder, lexicon=lexicon)
     return Seq2SeqTranslator(path, cfg)
 
 

@@ -24,6 +24,8 @@ from wordfreq import zipf_frequency
 
 from .dictionary import Dictionary, get_dictionary, load_function_words, load_glossary
 from .embed import check_texts
+from .errors import InputError
+from .learned_lexicon import CANDIDATES, LearnedLexicon, Trace, packaged_lexicon
 from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
 from .text import HAN_RE, t2s
 from .translate_rules import CLASSIFIERS, DEMONSTRATIVES, POST, PUNCT, Unit, apply_rules, join_tokens
@@ -52,16 +54,23 @@ _POSSESSIVE = {"我们": "our", "他们": "their", "我": "my", "他": "his", "�
 class LexicalTranslator:
     """Word-by-word Chinese -> English gloss (offline default). Outputs are marked ``lexical = True``.
 
-    ``embedder`` (optional, a :class:`regioqa.embed.Embedder`): choose among CC-CEDICT senses by
-    cosine similarity of each sense to the source sentence (multilingual embeddings); otherwise the
-    first sense left after filtering (CC-CEDICT lists common senses first) is used.
+    ``lexicon``: the learned lexical-choice table (:class:`regioqa.learned_lexicon.LearnedLexicon`);
+    ``"packaged"`` (default) loads the one shipped in the package, None uses none. Where it has no
+    opinion, ``embedder`` (optional, a :class:`regioqa.embed.Embedder`) chooses among CC-CEDICT senses
+    by cosine similarity of each sense to the source sentence (multilingual embeddings); otherwise the
+    best-ranked sense (CC-CEDICT order traded against English frequency and part of speech) is used.
     """
 
     name = LEXICAL_NAME
     lexical = True
 
     def __init__(self, glossary: str | Path | None = None, dictionary: Dictionary | None = None,
-                 embedder: Any | None = None, max_senses: int = 4) -> None:
+                 embedder: Any | None = None, max_senses: int = 4,
+                 lexicon: LearnedLexicon | str | None = "packaged") -> None:
+        self.lexicon = packaged_lexicon() if lexicon == "packaged" else lexicon
+        if isinstance(self.lexicon, str):
+            raise InputError(f"lexicon: {lexicon!r} is not a LearnedLexicon, 'packaged' or None")
+        self._trace: list[tuple[str, tuple[str, ...]]] | None = None
         self.glossary = {k: v.en for k, v in load_glossary(glossary).items()}
         self._gl_max = max((len(k) for k in self.glossary), default=0)
         self._dict = dictionary
@@ -104,6 +113,20 @@ class LexicalTranslator:
     def translate(self, texts: list[str]) -> list[str]:
         """Translate each text (any length; sentences are handled one by one)."""
         return [self.translate_one(t) for t in check_texts(texts)]
+
+    def trace(self, text: str) -> Trace:
+        """The lexical choices translating ``text`` meets: ``(word, ranked candidate glosses)`` each
+        (what :meth:`LearnedLexicon.learn` learns from).
+
+        >>> LexicalTranslator(lexicon=None).trace("银行")[0][0]
+        '银行'
+        """
+        self._trace = []
+        try:
+            self.translate_one(text)
+            return self._trace
+        finally:
+            self._trace = None
 
     def translate_one(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
@@ -320,6 +343,11 @@ class LexicalTranslator:
         return hit
 
     def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None) -> str:
+        if self._trace is not None:
+            self._trace.append((word, tuple(senses[:CANDIDATES])))
+        learned = self.lexicon.choose(word, senses) if self.lexicon is not None else None
+        if learned is not None:
+            return learned
         cands = senses[: self.max_senses]
         if sent_vec is None or len(cands) == 1:
             return cands[0]

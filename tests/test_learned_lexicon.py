@@ -1,0 +1,117 @@
+"""The learned lexical-choice table: learning, choosing, files, and its effect on held-out WMT22 lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sacrebleu
+
+from regioqa.config import TranslateConfig
+from regioqa.errors import InputError, ModelNotFoundError
+from regioqa.learned_lexicon import LEXICON_PATH, LearnedLexicon, content_lemmas, packaged_lexicon
+from regioqa.numbers import check_numbers
+from regioqa.paths import shared_dir
+from regioqa.translate import LexicalTranslator, load_translator
+
+WMT22 = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
+PREFIX = "generaltest2022.zh-en."
+
+
+def _lines(name: str) -> list[str]:
+    return (WMT22 / f"{PREFIX}{name}").read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+
+def test_learn_prefers_the_sense_the_references_use() -> None:
+    trace = [("任务", ("mission", "task", "assignment"))]
+    lex = LearnedLexicon.learn([trace] * 3, ["The task is done.", "A new task", "tasks and missions"])
+    assert lex.seen["任务"] == 3
+    assert lex.choose("任务", ["mission", "task", "assignment"]) == "task"  # 3 lines against 1
+    assert lex.choose("任务", ["task", "mission"]) is None  # already the first choice
+    assert lex.choose("其他", ["other"]) is None  # a word never seen
+
+
+def test_learn_keeps_the_first_choice_without_a_clear_margin() -> None:
+    trace = [("会议", ("meeting", "conference"))]
+    lex = LearnedLexicon.learn([trace] * 2, ["the meeting", "the conference"])
+    assert lex.choose("会议", ["meeting", "conference"]) is None
+
+
+def test_partial_credit_for_multiword_glosses() -> None:
+    trace = [("研究所", ("graduate studies", "research institute"))]
+    lex = LearnedLexicon.learn([trace] * 3, ["the institute said", "an institute", "the research institute"])
+    hits = dict(lex.hits["研究所"])
+    assert hits["research institute"] == pytest.approx(2.0)  # 0.5 + 0.5 + 1
+    assert "graduate studies" not in hits
+    assert lex.choose("研究所", ["graduate studies", "research institute"]) == "research institute"
+
+
+def test_association_used_when_no_gloss_is_ever_supported() -> None:
+    trace = [("抖音", ("tremble sound",))]
+    refs = ["Videos on Douyin", "Douyin users grew", "We met on Douyin today"]
+    lex = LearnedLexicon.learn([trace] * 3, refs)
+    assert lex.align["抖音"][0] == "Douyin" and lex.align["抖音"][2] == 3
+    assert lex.choose("抖音", ["tremble sound"]) == "Douyin"
+    rare = LearnedLexicon.learn([trace], refs[:1])  # one line is not enough evidence
+    assert "抖音" not in rare.align and rare.choose("抖音", ["tremble sound"]) is None
+
+
+def test_content_lemmas_drop_function_words_and_inflection() -> None:
+    assert content_lemmas("The studies were carried out") == {"study", "carry", "out"}
+
+
+def test_round_trip_and_file_errors(tmp_path: Path) -> None:
+    lex = LearnedLexicon.learn([[("给", ("to", "give"))]] * 2, ["give it", "gave them"])
+    p = tmp_path / "lex.json"
+    lex.save(p)
+    assert LearnedLexicon.load(p) == lex
+    with pytest.raises(ModelNotFoundError, match="missing.json.*train_lexicon"):
+        LearnedLexicon.load(tmp_path / "missing.json")
+    p.write_text(json.dumps({"format": "other/9"}), encoding="utf-8")
+    with pytest.raises(InputError, match="format 'other/9'"):
+        LearnedLexicon.load(p)
+    with pytest.raises(InputError, match="2 traced lines but 1 references"):
+        LearnedLexicon.learn([[], []], ["x"])
+
+
+def test_translator_uses_the_injected_table_and_can_go_without() -> None:
+    plain = LexicalTranslator(lexicon=None)
+    word, cands = next((w, c) for w, c in plain.trace("这项任务很重要。") if w == "任务")
+    other = cands[1]
+    lex = LearnedLexicon(hits={"任务": [(other, 5.0)]}, seen={"任务": 5})
+    assert other in LexicalTranslator(lexicon=lex).translate_one("这项任务很重要。")
+    assert other not in plain.translate_one("这项任务很重要。")
+    assert load_translator(TranslateConfig(model="lexical", learned_lexicon=False)).lexicon is None
+    assert load_translator(TranslateConfig(model="lexical")).lexicon is packaged_lexicon()
+    with pytest.raises(InputError, match="lexicon"):
+        LexicalTranslator(lexicon="nonsense")
+
+
+@pytest.mark.slow
+def test_table_learned_without_a_slice_improves_that_slice() -> None:
+    """Learned on WMT22 lines 0-999 except every 5th, it must raise chrF on those held-out lines
+    (against both references) and keep every number."""
+    src, ref_a, ref_b = _lines("src.zh")[:1000], _lines("ref.A.en")[:1000], _lines("ref.B.en")[:1000]
+    train = [i for i in range(1000) if i % 5 != 4]
+    held = [i for i in range(1000) if i % 5 == 4]
+    plain = LexicalTranslator(lexicon=None)
+    lex = LearnedLexicon.learn([plain.trace(src[i]) for i in train], [(ref_a[i], ref_b[i]) for i in train])
+    before = plain.translate([src[i] for i in held])
+    after = LexicalTranslator(lexicon=lex).translate([src[i] for i in held])
+    for ref in (ref_a, ref_b):
+        r = [[ref[i] for i in held]]
+        assert sacrebleu.corpus_chrf(after, r).score > sacrebleu.corpus_chrf(before, r).score + 0.5
+    assert all(check_numbers(src[i], e).ok for i, e in zip(held, after, strict=True))
+
+
+@pytest.mark.slow
+def test_packaged_table_is_reproduced_by_the_training_script(tmp_path: Path, repo_dir: Path) -> None:
+    out = tmp_path / "lex.json"
+    subprocess.run([sys.executable, str(repo_dir / "models" / "train_lexicon.py"), "--no-cv", "--out", str(out),
+                    "--shared", str(shared_dir())], check=True, capture_output=True, cwd=repo_dir)
+    fresh, shipped = LearnedLexicon.load(out), LearnedLexicon.load(LEXICON_PATH)
+    fresh.meta.pop("learned"), shipped.meta.pop("learned")
+    assert fresh == shipped
