@@ -179,7 +179,7 @@ class ReaderConfig:
 @section("translate")
 class TranslateConfig:
     model: str | None = None  # None -> registry default for the "translator" role (lexical offline)
-    learned_lexicon: bool = True  # lexical translator: use the learned sense table (data/learned_lexicon.json)
+    learned_lexicon: bool = True  # lexical translator: the learned sense table (data/learned_lexicon.json)
     beam_size: Pos = 4
     max_input_tokens: Annotated[int, Field(ge=8)] = 400
     max_new_tokens: Pos = 256

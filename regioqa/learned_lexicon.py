@@ -145,7 +145,8 @@ class LearnedLexicon:
             if best and co[best] >= min_count and dice >= min_dice:
                 form = forms[best].most_common(1)[0][0]
                 align[word] = (form if form[:1].isupper() else form.lower(), round(dice, 4), co[best])
-        return cls(hits={w: [(g, round(k, 3)) for g, k in c.most_common()] for w, c in sorted(hits.items())}, seen=dict(sorted(seen.items())),
+        return cls(hits={w: [(g, round(k, 3)) for g, k in c.most_common()] for w, c in sorted(hits.items())},
+                   seen=dict(sorted(seen.items())),
                    align=dict(sorted(align.items())), margin=margin, max_hit_rate=max_hit_rate,
                    meta={**(meta or {}), "lines": len(traces), "min_dice": min_dice, "min_count": min_count})
 
@@ -161,7 +162,8 @@ class LearnedLexicon:
         return cls(hits={w: [(g, float(k)) for g, k in h] for w, h in d["hits"].items()},
                    seen={w: int(k) for w, k in d["seen"].items()},
                    align={w: (a[0], float(a[1]), int(a[2])) for w, a in d["align"].items()},
-                   margin=float(d["margin"]), max_hit_rate=float(d["max_hit_rate"]), meta=dict(d.get("meta", {})))
+                   margin=float(d["margin"]), max_hit_rate=float(d["max_hit_rate"]),
+                   meta=dict(d.get("meta", {})))
 
     def save(self, path: str | Path = LEXICON_PATH) -> None:
         """Write the table (atomically; compact JSON)."""
@@ -171,7 +173,8 @@ class LearnedLexicon:
     def load(cls, path: str | Path = LEXICON_PATH) -> LearnedLexicon:
         p = Path(path)
         if not p.is_file():
-            raise ModelNotFoundError(f"learned lexicon not found: {p} (learn it with `python models/train_lexicon.py`)")
+            raise ModelNotFoundError(f"learned lexicon not found: {p} "
+                                     "(learn it with `python models/train_lexicon.py`)")
         return cls.from_dict(read_json(p))
 
 

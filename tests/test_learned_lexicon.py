@@ -110,8 +110,9 @@ def test_table_learned_without_a_slice_improves_that_slice() -> None:
 @pytest.mark.slow
 def test_packaged_table_is_reproduced_by_the_training_script(tmp_path: Path, repo_dir: Path) -> None:
     out = tmp_path / "lex.json"
-    subprocess.run([sys.executable, str(repo_dir / "models" / "train_lexicon.py"), "--no-cv", "--out", str(out),
-                    "--shared", str(shared_dir())], check=True, capture_output=True, cwd=repo_dir)
+    script = repo_dir / "models" / "train_lexicon.py"
+    subprocess.run([sys.executable, str(script), "--no-cv", "--out", str(out), "--shared", str(shared_dir())],
+                   check=True, capture_output=True, cwd=repo_dir)
     fresh, shipped = LearnedLexicon.load(out), LearnedLexicon.load(LEXICON_PATH)
     fresh.meta.pop("learned"), shipped.meta.pop("learned")
     assert fresh == shipped
