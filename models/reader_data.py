@@ -163,9 +163,9 @@ class Renderer:
     """English and mixed-language renderings of Chinese questions by the project's lexical translator."""
 
     def __init__(self) -> None:
-        from regioqa.translate import default_lexical
+        from regioqa.translate import LexicalTranslator
 
-        self.tr = default_lexical()
+        self.tr = LexicalTranslator()
 
     def english(self, questions: list[str]) -> list[str]:
         """Whole-question English renderings (``regioqa.translate``)."""

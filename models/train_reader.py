@@ -54,6 +54,7 @@ def xquad_dir() -> Path:
 
 
 WORK = models_dir() / "reader-train"
+NEVER_ABSTAIN = -1e9  # a no-answer threshold no margin reaches (the config refuses infinities)
 
 
 # ----------------------------------------------------------------------------- data
@@ -308,9 +309,9 @@ def calibrate(data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     gold set (see reader_calibration); written into ``reader_settings.json``."""
     from regioqa.config import Config
 
-    cfg = Config().override({"reader.no_answer_threshold": float("-inf")} | (
+    cfg = Config().override({"reader.no_answer_threshold": NEVER_ABSTAIN} | (
         {"reader.english_question": args.english_question} if args.english_question else {}))
-    reader = artifact_reader(args, no_answer_threshold=float("-inf"))
+    reader = artifact_reader(args, no_answer_threshold=NEVER_ABSTAIN)
     res = reader_calibration.calibrate_by_language(
         reader, data, reader_data.xquad_split(xquad_dir()), cfg, args.seed,
         {"zh": args.max_declined_zh, "en": args.max_declined_en})
@@ -334,7 +335,7 @@ def tune_rank_penalty(data: dict[str, Any], args: argparse.Namespace, n: int = 3
     from regioqa.index import Index
     from regioqa.types import Article
 
-    reader = artifact_reader(args, no_answer_threshold=float("-inf"))
+    reader = artifact_reader(args, no_answer_threshold=NEVER_ABSTAIN)
     memo: dict[tuple[tuple[int, ...], ...], Any] = {}
     forward = reader.forward
 

@@ -172,8 +172,9 @@ class ReaderConfig:
     quantize: Quantize = None
     backend: Literal["auto", "torch", "openvino"] = "auto"  # as embed.backend
     # what the (Chinese-trained) reader sees for an English question: "zh" (dictionary Chinese key terms +
-    # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is)
-    english_question: Literal["zh", "zh+en", "append", "en"] = "zh"
+    # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is),
+    # "both" (the "zh" form and the English question each read; the more confident answer kept)
+    english_question: Literal["zh", "zh+en", "append", "en", "both"] = "both"
 
 
 @section("translate")

@@ -28,12 +28,12 @@ from .index import Index
 from .reader import Reader, question_lang
 from .text import has_chinese
 from .translate import load_translator
-from .types import NO_TRANSLATOR, Answer
+from .types import NO_TRANSLATOR, Answer, Article, Hit
 
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-_EN_MODES = ("zh", "zh+en", "append", "en")
+_EN_MODES = ("zh", "zh+en", "append", "en", "both")
 # English question words -> Chinese ones, most specific first
 _WH = [
     (r"\bhow many\b|\bhow much\b|\bby how much\b|\bwhat (?:share|percentage|proportion)\b", "多少"),
@@ -47,6 +47,12 @@ _WH = [
     (r"\bwhich\b", "哪个"),
     (r"\bwhat\b", "什么"),
 ]
+
+
+def confidence(answers: list[Answer]) -> tuple[bool, float]:
+    """How sure a reading is: answered before abstained, then the best answer's margin over the
+    no-answer score (:attr:`Answer.margin`)."""
+    return (not answers[0].is_no_answer, answers[0].margin) if answers else (False, float("-inf"))
 
 
 def is_english(question: str) -> bool:
@@ -120,11 +126,14 @@ class RegioQA:
         dictionary-translated Chinese key terms in order plus a Chinese question word (``"总经理国家乳业
         技术创新中心谁？"``), which beat the English question with or without appended terms on the
         gold set's English questions (F1 52 vs 14 and 27, 26 questions). Falls back to the English
-        question when no term is found or the result exceeds the reader's token budget.
+        question when no term is found or the result exceeds the reader's token budget. ("both" gives
+        the "zh" form here; :meth:`reader_questions` gives both forms.)
         """
         mode = self.config.reader.english_question
         if mode not in _EN_MODES:
             raise InputError(f"reader.english_question must be one of {_EN_MODES}, got {mode!r}")
+        if mode == "both":
+            mode = "zh"
         if mode == "en" or not is_english(question):
             return question
         if self._dictionary is None:
@@ -141,6 +150,25 @@ class RegioQA:
                       "append": [f"{question} {' '.join(terms)}", question]}[mode]
         limit = self.config.reader.max_question_chars
         return next((c for c in candidates if len(c) <= limit and self.reader.question_fits(c)), question)
+
+    def reader_questions(self, question: str) -> list[str]:
+        """Every form of ``question`` the reader reads: one (:meth:`reader_question`), or with
+        ``reader.english_question = "both"`` and an English question, the dictionary key-term form and
+        the English question itself (see :meth:`read`)."""
+        first = self.reader_question(question)
+        if self.config.reader.english_question == "both" and first != question:
+            return [first, question]
+        return [first]
+
+    def read(self, question: str, hits: list[Hit], articles: dict[str, Article], top_k: int | None = None
+             ) -> list[Answer]:
+        """The reader's answers to ``question`` from ``hits`` (each of :meth:`reader_questions` read;
+        the reading whose best answer clears its no-answer score by most is kept, an answer before an
+        abstention)."""
+        lang = question_lang(question)
+        runs = [self.reader.run(q, hits, articles, top_k=top_k, lang=lang)
+                for q in self.reader_questions(question)]
+        return max(runs, key=confidence)
 
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, k: int | None = None, translate: bool | None = None,
@@ -160,8 +188,7 @@ class RegioQA:
         t0 = time.perf_counter()
         hits = self.index.search(q, k=k or self.config.retrieve.top_k, where=where)
         t1 = time.perf_counter()
-        answers = self.reader.run(self.reader_question(q), hits, self.index.articles, top_k=n,
-                                  lang=question_lang(q))
+        answers = self.read(q, hits, self.index.articles, top_k=n)
         t2 = time.perf_counter()
         if translate or (translate is None and is_english(q)):
             self._translate(answers)

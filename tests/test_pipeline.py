@@ -12,10 +12,10 @@ import pytest
 from regioqa.config import Config, ReaderConfig
 from regioqa.errors import IndexError_, InputError
 from regioqa.index import Index
-from regioqa.pipeline import RegioQA, is_english
+from regioqa.pipeline import RegioQA, confidence, is_english
 from regioqa.reader import Reader
 from regioqa.testing import HashingEmbedder, tiny_reader_dir
-from regioqa.types import NO_TRANSLATOR, Article
+from regioqa.types import NO_TRANSLATOR, Answer, Article
 
 
 class UpperTranslator:
@@ -101,6 +101,28 @@ def test_english_question_gets_translations_and_dictionary_terms(index_dir: Path
     answers = qa.ask(q, k=2)
     assert answers and all(a.text_en == f"EN<{a.text}>" for a in answers)
     assert len(tr.calls) == 1
+
+
+def test_both_mode_reads_each_form_and_keeps_the_more_confident_reading(index_dir: Path, tiny: Path) -> None:
+    q = "How many member units does the dairy technology innovation centre in Hohhot have?"
+    qa = _qa(index_dir, tiny, None, english_question="both")
+    forms = qa.reader_questions(q)
+    assert forms == [_qa(index_dir, tiny, None, english_question="zh").reader_question(q), q]
+    assert qa.reader_questions("呼和浩特有多少家成员单位？") == ["呼和浩特有多少家成员单位？"]
+    assert _qa(index_dir, tiny, None, english_question="en").reader_questions(q) == [q]
+    hits = qa.index.search(q, k=2)
+    runs = [qa.reader.run(f, hits, qa.index.articles, lang="en") for f in forms]
+    got = qa.read(q, hits, qa.index.articles)
+    assert [(a.text, a.start) for a in got] == [(a.text, a.start) for a in max(runs, key=confidence)]
+    assert got[0].margin == max(r[0].margin for r in runs)
+    assert [(a.text, a.start) for a in qa.ask(q, k=2)] == [(a.text, a.start) for a in got]
+
+
+def test_confidence_puts_an_answer_before_an_abstention() -> None:
+    answered = [Answer("30位", 2.0, "a", "", 0, 3, no_answer_score=1.5)]
+    declined = [Answer.abstain(score=9.0, no_answer_score=1.0, best_guess="x")]
+    assert confidence(answered) > confidence(declined) and answered[0].margin == 0.5
+    assert max([declined, answered], key=confidence) is answered
 
 
 def test_no_translator_gives_the_marker_not_invented_text(index_dir: Path, tiny: Path,

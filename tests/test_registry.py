@@ -204,3 +204,28 @@ def test_prepared_reader_rebuilt_when_its_source_changes(env: Path, monkeypatch:
     assert len(calls) == 2
     marker = json.loads((env / "models" / "reader-e5-small-zh" / "complete").read_text())
     assert marker["source"] == "weights-v2"
+
+
+def test_a_prepared_reader_built_from_other_weights_is_rebuilt_before_use(tmp_path: Path, monkeypatch) -> None:
+    """New trained weights in the package (another source signature) must not be shadowed by the reader
+    prepared from the old ones: ``ensure`` rebuilds it; an up-to-date one is used as is."""
+    from regioqa.io import write_marker
+
+    monkeypatch.setenv("REGIOQA_MODELS_DIR", str(tmp_path))
+    out = tmp_path / registry.ROLES["reader"].offline
+    out.mkdir()
+    (out / "config.json").write_text("{}", encoding="utf-8")
+    write_marker(out, {"source": "old-weights"})
+    monkeypatch.setattr(registry, "_source_signature", lambda preparer: "new-weights")
+    assert registry.stale("reader") and not registry.stale("embedder")
+    calls: list[list[str]] = []
+
+    def fake_prepare(roles, progress=False):
+        calls.append(list(roles))
+        write_marker(out, {"source": "new-weights"})
+
+    monkeypatch.setattr(registry, "prepare", fake_prepare)
+    assert registry.ensure("reader").path == out and calls == [["reader"]]
+    assert not registry.stale("reader")
+    registry.ensure("reader")
+    assert calls == [["reader"]]  # up to date: not rebuilt again

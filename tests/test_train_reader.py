@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -110,6 +111,22 @@ def test_english_near_miss_checks_absence_in_the_chinese_passage(rd) -> None:
     out = rd.near_miss(e, random.Random(1), "en")
     assert out["kind"] == "role" and "chairman" not in out["question"]
     assert "general manager" not in out["question"]  # 总经理 is in the passage
+
+
+def test_renderer_gives_english_and_mixed_renderings(rd) -> None:
+    """Round 3 and the calibration render Chinese questions with the project's translator."""
+    r = rd.Renderer()
+    en = r.english(["呼和浩特市有多少家科技企业？"])[0]
+    assert "Hohhot" in en and en.endswith("?") and not re.search(r"[\u4e00-\u9fff]", en)
+    mixed = r.mixed("呼和浩特市有多少家科技企业？", random.Random(0))
+    assert mixed != "呼和浩特市有多少家科技企业？"
+
+
+def test_calibration_never_abstain_threshold_passes_config_validation(tr) -> None:
+    from regioqa.config import Config
+
+    cfg = Config().override({"reader.no_answer_threshold": tr.NEVER_ABSTAIN})
+    assert cfg.reader.no_answer_threshold == tr.NEVER_ABSTAIN
 
 
 def _tiny_qa(seed: int):

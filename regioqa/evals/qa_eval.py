@@ -14,7 +14,7 @@ from ..config import Config
 from ..embed import Embedder
 from ..errors import InputError
 from ..index import Index
-from ..pipeline import RegioQA
+from ..pipeline import RegioQA, confidence
 from ..reader import Reader, question_lang
 from ..types import Answer, Article
 from . import metrics as M
@@ -209,13 +209,15 @@ def eval_squad(
     if context == "gold":
         for b in range(0, len(qs), batch_size):
             batch = qs[b : b + batch_size]
-            preds = reader.predict(
-                [(asker.reader_question(q.question), contexts[q.context_index]) for q in batch],
+            forms = [asker.reader_questions(q.question) for q in batch]
+            runs = [reader.predict(
+                [(f[min(j, len(f) - 1)], contexts[q.context_index])
+                 for q, f in zip(batch, forms, strict=True)],
                 allow_abstain=any_impossible,
                 langs=[question_lang(q.question) for q in batch],
-            )
-            for q, a in zip(batch, preds, strict=True):
-                rows.append(_squad_row(q, [a]))
+            ) for j in range(max(map(len, forms)))]  # "both": each question's second form read too
+            for i, q in enumerate(batch):
+                rows.append(_squad_row(q, max(([run[i]] for run in runs), key=confidence)))
             bar.update(len(batch))
     else:
         # retrieve over all the file's paragraphs (the distractors matter), not only the questions' own
@@ -232,8 +234,7 @@ def eval_squad(
                 (i for i, h in enumerate(hits, 1) if h.chunk.article_id == f"p{q.context_index}"), None
             )
             retrieval_hits.append(rank)
-            answers = reader.run(asker.reader_question(q.question), hits, index.articles,
-                                 lang=question_lang(q.question))
+            answers = asker.read(q.question, hits, index.articles)
             rows.append(_squad_row(q, answers, rank, retrieved=True))
             bar.update(1)
     bar.close()
