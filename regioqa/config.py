@@ -175,6 +175,8 @@ class ReaderConfig:
     # a Chinese question word), "zh+en" (that, then the English), "append" (English + terms), "en" (as is),
     # "both" (the "zh" form and the English question each read; the more confident answer kept)
     english_question: Literal["zh", "zh+en", "append", "en", "both"] = "both"
+    # decline an answer whose passage does not state a year, role or unit the question names (constraints.py)
+    check_constraints: bool = True
 
 
 @section("translate")

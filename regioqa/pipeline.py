@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
+from .constraints import unmet
 from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
@@ -168,7 +169,24 @@ class RegioQA:
         lang = question_lang(question)
         runs = [self.reader.run(q, hits, articles, top_k=top_k, lang=lang)
                 for q in self.reader_questions(question)]
-        return max(runs, key=confidence)
+        best = max(runs, key=confidence)
+        return self.check(question, best, hits) if self.config.reader.check_constraints else best
+
+    @staticmethod
+    def check(question: str, answers: list[Answer], hits: list[Hit]) -> list[Answer]:
+        """Keep the answers whose passage states every year, role and unit ``question`` names
+        (:func:`regioqa.constraints.unmet`); none left -> an abstention carrying the best guess and
+        ``unmet`` (what its passage lacks)."""
+        if not answers or answers[0].is_no_answer:
+            return answers
+        passages = {h.chunk.chunk_id: h.chunk.text for h in hits}
+        missing = [unmet(question, passages.get(a.chunk_id or "", "")) for a in answers]
+        kept = [a for a, m in zip(answers, missing, strict=True) if not m]
+        if kept:
+            return kept
+        top = answers[0]
+        return [Answer.abstain(score=top.score, no_answer_score=top.no_answer_score, best_guess=top.text,
+                               unmet=missing[0])]
 
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, k: int | None = None, translate: bool | None = None,

@@ -185,12 +185,13 @@ class Answer(_Record):
     is_no_answer: bool = False
     no_answer_score: float | None = None
     best_guess: str | None = None  # an abstention's best span (scored ``score``), not an answer
+    unmet: list[str] | None = None  # an abstention's question terms its passage does not state
 
     @classmethod
-    def abstain(cls, score: float, no_answer_score: float | None = None, best_guess: str | None = None
-                ) -> Answer:
+    def abstain(cls, score: float, no_answer_score: float | None = None, best_guess: str | None = None,
+                unmet: list[str] | None = None) -> Answer:
         return cls(text="", score=score, article_id="", article_title="", start=0, end=0,
-                   is_no_answer=True, no_answer_score=no_answer_score, best_guess=best_guess)
+                   is_no_answer=True, no_answer_score=no_answer_score, best_guess=best_guess, unmet=unmet)
 
     @property
     def margin(self) -> float:

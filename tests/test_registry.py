@@ -206,7 +206,7 @@ def test_prepared_reader_rebuilt_when_its_source_changes(env: Path, monkeypatch:
     assert marker["source"] == "weights-v2"
 
 
-def test_a_prepared_reader_built_from_other_weights_is_rebuilt_before_use(tmp_path: Path, monkeypatch) -> None:
+def test_a_prepared_reader_built_from_other_weights_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
     """New trained weights in the package (another source signature) must not be shadowed by the reader
     prepared from the old ones: ``ensure`` rebuilds it; an up-to-date one is used as is."""
     from regioqa.io import write_marker

@@ -65,6 +65,9 @@ def _lines(answer: Any, article: Any = None) -> str:
     if answer.is_no_answer:
         if answer.no_answer_score is None:
             return "the articles do not answer this (nothing to read)"
+        if answer.unmet:
+            return (f"the articles do not answer this (best guess {answer.best_guess or '-'!r}, but its "
+                    f"passage does not state {', '.join(answer.unmet)}; --json has it)")
         return (f"the articles do not answer this (best guess {answer.best_guess or '-'!r}: score "
                 f"{answer.score:.2f}, margin {answer.margin:.2f} over the no-answer score is below "
                 "reader.no_answer_threshold; --json has it)")

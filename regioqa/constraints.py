@@ -1,0 +1,73 @@
+"""Answer checks against what a question restricts: a year, a role, a unit.
+
+An extractive reader answers "who is the general manager?" with the chairman's name and "in 2022?" with
+the 2023 figure when the passage states only those: the span looks right and scores high. A question's
+constraints (a year; a role or unit from ``regioqa/data/question_constraints.tsv``) must appear in the
+passage the answer was read from; :func:`unmet` lists those that do not, and the pipeline then declines
+(``reader.check_constraints``). Chinese and English questions; the passage is Chinese.
+
+>>> unmet("2022年呼和浩特市科技创新发展指数排名第几？", "2023年，呼和浩特市科技创新发展指数排名第30位。")
+['2022']
+>>> unmet("Who is the general manager of Lingxin?", "领新科技的董事长是郭晋宁。")
+['总经理']
+>>> unmet("领新科技的董事长是谁？", "领新科技的董事长是郭晋宁。")
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError
+from .paths import DATA_DIR
+from .text import has_chinese
+
+TABLE = DATA_DIR / "question_constraints.tsv"
+_YEAR_ZH = re.compile(r"(1[5-9]\d\d|20\d\d)\s*年")
+_YEAR_EN = re.compile(r"\b(?:in|of|since|during|for|by|after|before)\s+(1[5-9]\d\d|20\d\d)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One row of the table: ``zh`` forms (any satisfies a passage), ``en`` forms (match a question)."""
+
+    kind: str
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def load_constraints(path: str | Path = TABLE) -> tuple[tuple[Constraint, ...], tuple[re.Pattern[str], ...]]:
+    """The table's rows and, for each, one regex of its English forms (whole words, any case)."""
+    rows: list[Constraint] = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[0] not in ("role", "unit") or not parts[1]:
+            raise InputError(f"{path}:{n}: expected kind (role|unit), Chinese forms, English "
+                             f"forms; got {line!r}")
+        en = tuple(f for f in parts[2].split("|") if f)
+        rows.append(Constraint(parts[0], tuple(parts[1].split("|")), en))
+    pats = tuple(re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, r.en)) + r")(?![\w-])", re.I)
+                 if r.en else re.compile(r"(?!x)x") for r in rows)
+    return tuple(rows), pats
+
+
+def unmet(question: str, passage: str) -> list[str]:
+    """The constraints of ``question`` that ``passage`` does not state (years as digits, roles and
+    units by their first Chinese form); empty when it states them all."""
+    rows, pats = load_constraints()
+    zh = has_chinese(question)
+    out: list[str] = []
+    for year in (_YEAR_ZH if zh else _YEAR_EN).findall(question):
+        if year not in passage and year not in out:
+            out.append(year)
+    for row, pat in zip(rows, pats, strict=True):
+        asked = any(f in question for f in row.zh) if zh else bool(pat.search(question))
+        if asked and not any(f in passage for f in row.zh) and row.zh[0] not in out:
+            out.append(row.zh[0])
+    return out
