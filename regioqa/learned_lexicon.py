@@ -33,6 +33,7 @@ from .io import atomic_write_json, read_json
 from .paths import DATA_DIR
 
 LEXICON_PATH = DATA_DIR / "learned_lexicon.json"
+MIN_SEEN = 2  # occurrences before a word's POS-specific counts are used
 CANDIDATES = 8  # how many of the translator's ranked glosses the table may choose among
 FORMAT = "regioqa-learned-lexicon/1"
 
@@ -90,13 +91,18 @@ class LearnedLexicon:
 
     def choose(self, word: str, candidates: Sequence[str]) -> str | None:
         """The learned choice for ``word`` among ``candidates`` (ranked, best first), or None to keep
-        the translator's first candidate."""
+        the translator's first candidate. ``word`` may carry a part-of-speech class (``"给/p"``): its
+        own counts are used once seen ``MIN_SEEN`` times, else those of the bare word."""
+        base, _, pos = word.partition("/")
+        if pos and self.seen.get(word, 0) < MIN_SEEN:
+            word = base
         hits = self.hits.get(word, ())
         total = sum(k for _, k in hits)
-        if word in self.align and total <= self.max_hit_rate * max(1, self.seen.get(word, 0)):
+        proper = bool(candidates) and candidates[0][:1].isupper()  # a name CC-CEDICT gives in English
+        if word in self.align and not proper and total <= self.max_hit_rate * max(1, self.seen.get(word, 0)):
             return self.align[word][0]
-        if not hits or len(candidates) < 2:
-            return None
+        if not hits or len(candidates) < 2 or not content_lemmas(candidates[0]):
+            return None  # a function-word gloss ("to", "at") can never be seen supported: keep it
         best, k = hits[0]
         first = dict(hits).get(candidates[0], 0)
         if best != candidates[0] and best in candidates[:CANDIDATES] and k >= first + self.margin:
@@ -124,15 +130,19 @@ class LearnedLexicon:
             for lem, form in surface.items():
                 lines_en[lem] += 1
                 forms[lem][form] += 1
-            for word, cands in trace:
-                seen[word] += 1
+            for key, cands in trace:
+                support: dict[str, float] = {}
                 for g in cands[:CANDIDATES]:
                     need = content_lemmas(g)
                     if need:  # a multi-word gloss earns the share of its content words present, from half up
                         part = len(need & have) / len(need)
                         if part >= 0.5:
-                            hits[word][g] += part
-            for word in {w for w, _ in trace}:
+                            support[g] = part
+                for word in dict.fromkeys((key, key.partition("/")[0])):  # with and without its POS class
+                    seen[word] += 1
+                    if support:
+                        hits[word].update(support)
+            for word in {w for k, _ in trace for w in (k, k.partition("/")[0])}:
                 lines_with[word] += 1
                 together[word].update(have)
         align: dict[str, tuple[str, float, int]] = {}

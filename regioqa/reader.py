@@ -204,16 +204,29 @@ class Reader:
         the language of the user's question ("zh"/"en"; default: :func:`question_lang` of ``question``)
         picks the no-answer threshold (an English question may reach the reader in Chinese).
         """
-        q = self.check_question(question)
-        passages = []
+        return self.run_many([question], hits, articles, top_k=top_k, lang=lang)[0]
+
+    def run_many(self, questions: Sequence[str], hits: Sequence[Hit], articles: dict[str, Article],
+                 top_k: int | None = None, lang: str | None = None) -> list[list[Answer]]:
+        """:meth:`run` for each of ``questions`` (say, two forms of one question) over the same ``hits``,
+        with every window scored in one batched forward pass."""
+        qs = [self.check_question(q) for q in questions]
         penalty = self.rank_penalty if hits else 0.0
-        for i, h in enumerate(hits):
-            art = articles.get(h.chunk.article_id)
-            p = self._passage(q, h.chunk, art, h.article_title)
-            p.prior = -penalty * i
-            passages.append(p)
-        return self._answer(passages, articles, top_k or self.config.top_k, allow_abstain=True,
-                            lang=lang or question_lang(q))
+        passages: list[_Passage] = []
+        spans: list[tuple[int, int]] = []
+        for q in qs:
+            first = len(passages)
+            for i, h in enumerate(hits):
+                p = self._passage(q, h.chunk, articles.get(h.chunk.article_id), h.article_title)
+                p.prior = -penalty * i
+                passages.append(p)
+            spans.append((first, len(passages)))
+        if not passages:
+            return [[Answer.abstain(score=float("-inf"))] for _ in qs]
+        cands = self._score(self.windows(passages), passages)
+        return [self._finish([c for c in cands if a <= c[1] < b], passages, articles,
+                             top_k or self.config.top_k, True, lang or question_lang(q))
+                for q, (a, b) in zip(qs, spans, strict=True)]
 
     def predict(self, pairs: Iterable[tuple[str, str]], allow_abstain: bool = False,
                 langs: Sequence[str] | None = None) -> list[Answer]:
@@ -340,13 +353,6 @@ class Reader:
         if self.config.rank_penalty is not None:
             return float(self.config.rank_penalty)
         return self._tuned("rank_penalty") or 0.0
-
-    def _answer(self, passages: list[_Passage], articles: dict[str, Article], top_k: int,
-                allow_abstain: bool, lang: str = "zh") -> list[Answer]:
-        if not passages:
-            return [Answer.abstain(score=float("-inf"))]
-        return self._finish(self._score(self.windows(passages), passages), passages, articles, top_k,
-                            allow_abstain, lang)
 
     def _finish(self, cands: list[tuple[float, int, int, int, float]], passages: Sequence[_Passage],
                 articles: dict[str, Article], top_k: int, allow_abstain: bool, lang: str = "zh"

@@ -118,8 +118,8 @@ class LexicalTranslator:
         """The lexical choices translating ``text`` meets: ``(word, ranked candidate glosses)`` each
         (what :meth:`LearnedLexicon.learn` learns from).
 
-        >>> LexicalTranslator(lexicon=None).trace("银行")[0][0]
-        '银行'
+        >>> LexicalTranslator(lexicon=None).trace("银行")[0][0]  # the word / jieba's POS class
+        '银行/n'
         """
         self._trace = []
         try:
@@ -298,7 +298,7 @@ class LexicalTranslator:
         d = self.dictionary
         senses = self._senses(word, flag)
         if senses:
-            return [self._choose(word, senses, sent_vec)]
+            return [self._choose(word, senses, sent_vec, flag)]
         m = POTENTIAL.fullmatch(word)
         if m and d.senses(m.group(1)):  # 看不到 -> cannot see, 找得到 -> can find
             return ["cannot" if m.group(2) == "不" else "can", *self._word(m.group(1), "v", sent_vec)]
@@ -342,10 +342,11 @@ class LexicalTranslator:
             hit = self._rank_cache[key] = rank_glosses(self.dictionary.glosses(word, pos=flag or None), flag)
         return hit
 
-    def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None) -> str:
+    def _choose(self, word: str, senses: list[str], sent_vec: np.ndarray | None, flag: str = "") -> str:
+        key = f"{word}/{flag[:1]}" if flag[:1].isalpha() else word  # jieba's POS class: 给/p vs 给/v
         if self._trace is not None:
-            self._trace.append((word, tuple(senses[:CANDIDATES])))
-        learned = self.lexicon.choose(word, senses) if self.lexicon is not None else None
+            self._trace.append((key, tuple(senses[:CANDIDATES])))
+        learned = self.lexicon.choose(key, senses) if self.lexicon is not None else None
         if learned is not None:
             return learned
         cands = senses[: self.max_senses]

@@ -309,6 +309,9 @@ class FakeReader:
         self.langs.append(lang)
         return [self._one(question)]
 
+    def run_many(self, questions, hits, articles, top_k=None, lang=None):
+        return [self.run(q, hits, articles, top_k, lang) for q in questions]
+
 
 @pytest.fixture()
 def squad_file(tmp_path) -> Path:

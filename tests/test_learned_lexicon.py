@@ -59,6 +59,24 @@ def test_association_used_when_no_gloss_is_ever_supported() -> None:
     assert "抖音" not in rare.align and rare.choose("抖音", ["tremble sound"]) is None
 
 
+def test_part_of_speech_counts_once_seen_enough_else_the_bare_word() -> None:
+    traces = [[("给/p", ("to", "give"))], [("给/v", ("give", "to"))], [("给/v", ("give", "to"))]]
+    lex = LearnedLexicon.learn(traces, ["say it to me", "give it", "they gave"])
+    assert lex.seen == {"给": 3, "给/p": 1, "给/v": 2}
+    assert lex.choose("给/p", ["to", "give"]) is None  # a function-word gloss is never overridden
+    assert lex.choose("给/v", ["hand over", "give"]) == "give"  # its own counts: seen twice
+    assert lex.choose("给/d", ["hand over", "give"]) == "give"  # an unseen class: the bare word's counts
+    lex.hits["给/p"] = [("hand over", 9.0)]  # seen once: its own counts are not used yet
+    assert lex.choose("给/p", ["hand over", "give"]) == "give"
+
+
+def test_a_name_from_the_dictionary_is_not_replaced_by_an_association() -> None:
+    trace = [("双子座/n", ("Gemini",))]
+    lex = LearnedLexicon.learn([trace] * 3, ["the Geminids meteor shower"] * 3)
+    assert "双子座/n" in lex.align and lex.choose("双子座/n", ["Gemini"]) is None
+    assert lex.choose("流星/n", ["meteor"]) is None
+
+
 def test_content_lemmas_drop_function_words_and_inflection() -> None:
     assert content_lemmas("The studies were carried out") == {"study", "carry", "out"}
 
@@ -79,9 +97,10 @@ def test_round_trip_and_file_errors(tmp_path: Path) -> None:
 
 def test_translator_uses_the_injected_table_and_can_go_without() -> None:
     plain = LexicalTranslator(lexicon=None)
-    word, cands = next((w, c) for w, c in plain.trace("这项任务很重要。") if w == "任务")
+    key, cands = next((w, c) for w, c in plain.trace("这项任务很重要。") if w.startswith("任务"))
+    assert key == "任务/n"  # the word and jieba's part-of-speech class
     other = cands[1]
-    lex = LearnedLexicon(hits={"任务": [(other, 5.0)]}, seen={"任务": 5})
+    lex = LearnedLexicon(hits={"任务": [(other, 5.0)]}, seen={"任务": 5})  # the bare word's counts serve
     assert other in LexicalTranslator(lexicon=lex).translate_one("这项任务很重要。")
     assert other not in plain.translate_one("这项任务很重要。")
     assert load_translator(TranslateConfig(model="lexical", learned_lexicon=False)).lexicon is None

@@ -64,7 +64,7 @@ def test_installed_wheel_runs_outside_the_checkout(installed: dict[str, Path]) -
     assert r.returncode == 0, r.stderr
     assert (installed["run"] / "idx" / "manifest.json").is_file()
 
-    r = regioqa(installed, "ask", "呼和浩特市的科技投入增长了多少？", "--index", "idx", "--json")
+    r = regioqa(installed, "ask", "国家乳业技术创新中心吸纳了多少家成员单位？", "--index", "idx", "--json")
     assert r.returncode == 0, r.stderr
     answers = json.loads(r.stdout)["answers"]
     assert answers and not answers[0]["is_no_answer"] and answers[0]["article_id"].endswith("-a1")
