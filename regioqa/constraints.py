@@ -1,10 +1,10 @@
-"""Answer checks against what a question restricts: a year, a role, a unit.
+"""Answer checks against what a question restricts: a year, a role, a unit, an attribute.
 
-An extractive reader answers "who is the general manager?" with the chairman's name and "in 2022?" with
-the 2023 figure when the passage states only those: the span looks right and scores high. A question's
-constraints (a year; a role or unit from ``regioqa/data/question_constraints.tsv``) must appear in the
-passage the answer was read from; :func:`unmet` lists those that do not, and the pipeline then declines
-(``reader.check_constraints``). Chinese and English questions; the passage is Chinese.
+An extractive reader answers "who is the general manager?" with the chairman's name and "in 2022?"
+with the 2023 figure when the passage states only those: the span looks right and scores high. A
+question's constraints (a year; a role, unit or attribute from ``regioqa/data/question_constraints.tsv``)
+must appear in the passage the answer was read from; :func:`unmet` lists those that do not, and the
+pipeline then declines (``reader.check_constraints``). Chinese and English questions; Chinese passages.
 
 >>> unmet("2022年呼和浩特市科技创新发展指数排名第几？", "2023年，呼和浩特市科技创新发展指数排名第30位。")
 ['2022']
@@ -12,6 +12,8 @@ passage the answer was read from; :func:`unmet` lists those that do not, and the
 ['总经理']
 >>> unmet("领新科技的董事长是谁？", "领新科技的董事长是郭晋宁。")
 []
+>>> unmet("Who is the general manager?", "副总经理李伟说。"), unmet("副总经理是谁？", "副总经理李伟说。")
+(['总经理'], [])
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from .paths import DATA_DIR
 from .text import has_chinese
 
 TABLE = DATA_DIR / "question_constraints.tsv"
+KINDS = ("role", "unit", "attribute")
+_DEPUTY_EN = r"(?<!deputy )(?<!vice )(?<!vice-)"  # "deputy general manager" does not ask for the GM
 _YEAR_ZH = re.compile(r"(1[5-9]\d\d|20\d\d)\s*年")
 _YEAR_EN = re.compile(r"\b(?:in|of|since|during|for|by|after|before)\s+(1[5-9]\d\d|20\d\d)\b", re.I)
 
@@ -47,12 +51,13 @@ def load_constraints(path: str | Path = TABLE) -> tuple[tuple[Constraint, ...], 
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or parts[0] not in ("role", "unit") or not parts[1]:
-            raise InputError(f"{path}:{n}: expected kind (role|unit), Chinese forms, English "
+        if len(parts) != 3 or parts[0] not in KINDS or not parts[1]:
+            raise InputError(f"{path}:{n}: expected kind (role|unit|attribute), Chinese forms, English "
                              f"forms; got {line!r}")
         en = tuple(f for f in parts[2].split("|") if f)
         rows.append(Constraint(parts[0], tuple(parts[1].split("|")), en))
-    pats = tuple(re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, r.en)) + r")(?![\w-])", re.I)
+    pats = tuple(re.compile(_DEPUTY_EN * (r.kind == "role" and not r.zh[0].startswith("副"))
+                            + r"(?<![\w-])(?:" + "|".join(map(re.escape, r.en)) + r")(?![\w-])", re.I)
                  if r.en else re.compile(r"(?!x)x") for r in rows)
     return tuple(rows), pats
 
@@ -67,7 +72,17 @@ def unmet(question: str, passage: str) -> list[str]:
         if year not in passage and year not in out:
             out.append(year)
     for row, pat in zip(rows, pats, strict=True):
-        asked = any(f in question for f in row.zh) if zh else bool(pat.search(question))
-        if asked and not any(f in passage for f in row.zh) and row.zh[0] not in out:
-            out.append(row.zh[0])
+        if zh:  # named as the question names it
+            label = next((f for f in row.zh if _states(question, f, row.kind)), None)
+        else:
+            label = row.zh[0] if pat.search(question) else None
+        if label and label not in out and not any(_states(passage, f, row.kind) for f in row.zh):
+            out.append(label)
     return out
+
+
+def _states(text: str, form: str, kind: str) -> bool:
+    """Whether ``text`` names ``form``; a role only where it is not the deputy's (副院长 is no 院长)."""
+    if kind != "role" or form.startswith("副"):
+        return form in text
+    return re.search(f"(?<!副){re.escape(form)}", text) is not None

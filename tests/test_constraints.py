@@ -20,7 +20,7 @@ PASSAGE = "2023年，领新科技的董事长郭晋宁介绍，基地年产苜�
     ("2023年领新科技的董事长是谁？", []),
     ("2022年领新科技的董事长是谁？", ["2022"]),
     ("领新科技的总经理是谁？", ["总经理"]),
-    ("领新科技的副总经理是谁？", ["总经理", "副总经理"]),
+    ("领新科技的副总经理是谁？", ["副总经理"]),  # a deputy role does not ask for the role itself
     ("基地年产苜蓿多少吨？", []),
     ("基地年产苜蓿多少公顷？", ["公顷"]),
     ("Who is the general manager of Lingxin?", ["总经理"]),
@@ -29,9 +29,20 @@ PASSAGE = "2023年，领新科技的董事长郭晋宁介绍，基地年产苜�
     ("How many hectares of alfalfa?", ["公顷"]),
     ("An 1821 painting: who owns it?", []),  # an English year counts only after in/since/by/...
     ("Who is the minister of the Lingxin base?", []),  # ambiguous English roles are not checked
+    ("Who is the deputy general manager of Lingxin?", ["副总经理"]),
+    ("What was Lingxin's revenue in 2023?", ["营业收入"]),
+    ("领新科技有多少项专利？", ["专利"]),
 ])
 def test_unmet_lists_what_the_passage_does_not_state(question: str, missing: list[str]) -> None:
     assert unmet(question, PASSAGE) == missing
+
+
+def test_a_role_is_stated_only_where_it_is_not_the_deputys() -> None:
+    deputy = "甘肃省水利科学研究院副院长马成祥说。"
+    assert unmet("甘肃省水利科学研究院的院长是谁？", deputy) == ["院长"]
+    assert unmet("甘肃省水利科学研究院副院长是谁？", deputy) == []
+    assert unmet("Who is the president of the Gansu Academy?", deputy) == ["总统"]
+    assert unmet("Who is the president of the Gansu Academy?", "院长马成祥说。") == []
 
 
 def test_a_bad_table_row_names_the_file_and_line(tmp_path: Path) -> None:
