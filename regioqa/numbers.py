@@ -174,8 +174,8 @@ def render_number_match(m: re.Match[str]) -> str | None:
     arabic = _is_arabic(num)
     if not arabic and not (unit or m.group("ord") or m.group("pct_pre") or m.group("pct") or big):
         return None
-    if not arabic and num[0] in "十百千" and len(num) == 1 and not (unit or m.group("ord")):
-        return None
+    if not arabic and num[0] in "十百千" and len(num) == 1 and not (unit or m.group("ord") or m.group("pct")):
+        return None  # 十分 (very), 百姓 (people): words; 十% is a number
     v = parse_chinese_number(num + (big or ""))
     if v is None:
         return None
