@@ -38,7 +38,8 @@ CANDIDATES = 8  # how many of the translator's ranked glosses the table may choo
 FORMAT = "regioqa-learned-lexicon/1"
 
 Trace = Sequence[tuple[str, Sequence[str]]]
-"""One line's lexical choices as the translator met them: ``(chinese word, ranked candidate glosses)``."""
+"""One line's lexical choices as the translator met them: ``(key, ranked candidate glosses)``, the key
+being the Chinese word with jieba's part-of-speech class (``"给/p"``) or the bare word."""
 
 _STOP = frozenset("a an the of to in on at for and or be is are was were by with as from that this it its"
                   .split())
