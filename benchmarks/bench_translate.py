@@ -20,29 +20,9 @@ import argparse
 import time
 from pathlib import Path
 
-import sacrebleu
-
+from regioqa.evals.wmt import WMT22_DIR, read_wmt22, wmt_scores
 from regioqa.numbers import check_numbers
-from regioqa.paths import shared_dir
 from regioqa.translate import LexicalTranslator
-
-DEFAULT_DATA = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
-PREFIX = "generaltest2022.zh-en."
-SYSTEMS = ("JDExploreAcademy", "Online-B")
-
-
-def read_lines(p: Path) -> list[str]:
-    return p.read_text(encoding="utf-8").rstrip("\n").split("\n")
-
-
-def scores(hyp: list[str], refs: dict[str, list[str]], idx: list[int]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    h = [hyp[i] for i in idx]
-    for name, ref in refs.items():
-        r = [[ref[i] for i in idx]]
-        out[f"chrF {name}"] = sacrebleu.corpus_chrf(h, r).score
-        out[f"BLEU {name}"] = sacrebleu.corpus_bleu(h, r).score
-    return out
 
 
 def fmt(d: dict[str, float]) -> str:
@@ -51,16 +31,13 @@ def fmt(d: dict[str, float]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=WMT22_DIR)
     ap.add_argument("--limit", type=int, default=0, help="first N lines only (0: all)")
     ap.add_argument("--out", type=Path, default=None, help="write our translations here")
     ap.add_argument("--no-lexicon", action="store_true", help="without the learned lexicon")
     args = ap.parse_args()
-    src = read_lines(args.data / f"{PREFIX}src.zh")
-    refs = {k: read_lines(args.data / f"{PREFIX}ref.{k}.en") for k in ("A", "B")}
-    if args.limit:
-        src = src[: args.limit]
-        refs = {k: v[: args.limit] for k, v in refs.items()}
+    wmt = read_wmt22(args.data, args.limit)
+    src, refs = wmt.src, wmt.refs
     tr = LexicalTranslator(lexicon=None) if args.no_lexicon else LexicalTranslator()
     tr.translate(["预热。"])  # load jieba, CC-CEDICT and the glossary outside the timed part
     t0 = time.perf_counter()
@@ -71,8 +48,8 @@ def main() -> None:
         args.out.write_text("\n".join(hyp) + "\n", encoding="utf-8")
     n = len(src)
     every = list(range(n))
-    held = [i for i in every if i % 5 == 4]
-    tune = [i for i in every if i % 5 != 4]
+    held = wmt.held_out()
+    tune = sorted(set(every) - set(held))
     checks = [check_numbers(z, e) for z, e in zip(src, hyp, strict=True)]
     with_nums = [c for c in checks if c.source]
     kept = sum(c.ok for c in with_nums)
@@ -82,16 +59,13 @@ def main() -> None:
     if tr.lexicon is not None:
         print("  (with the learned lexicon, which was learned from these lines: in-sample figures; "
               "the fair ones: `python models/train_lexicon.py`, 5-fold cross-validation)")
-    print(f"  all      ({len(every):4d}): {fmt(scores(hyp, refs, every))}")
-    print(f"  tune     ({len(tune):4d}): {fmt(scores(hyp, refs, tune))}")
-    print(f"  held-out ({len(held):4d}): {fmt(scores(hyp, refs, held))}")
+    print(f"  all      ({len(every):4d}): {fmt(wmt_scores(hyp, refs, every))}")
+    print(f"  tune     ({len(tune):4d}): {fmt(wmt_scores(hyp, refs, tune))}")
+    print(f"  held-out ({len(held):4d}): {fmt(wmt_scores(hyp, refs, held))}")
     print(f"  numbers kept: {kept}/{len(with_nums)} lines with numbers "
           f"({100 * kept / max(1, len(with_nums)):.1f}%), {n_vals - n_missing}/{n_vals} values")
-    for sysname in SYSTEMS:
-        p = args.data / f"{PREFIX}hyp.{sysname}.en"
-        if p.exists():
-            sh = read_lines(p)[:n]
-            print(f"  {sysname:17s} all: {fmt(scores(sh, refs, every))}")
+    for sysname, sh in wmt.systems.items():
+        print(f"  {sysname:17s} all: {fmt(wmt_scores(sh, refs, every))}")
 
 
 if __name__ == "__main__":

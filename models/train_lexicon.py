@@ -21,9 +21,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import sacrebleu
 from tqdm import tqdm
 
+from regioqa.evals.wmt import read_wmt22, wmt_scores
 from regioqa.learned_lexicon import LEXICON_PATH, LearnedLexicon, iter_choices
 from regioqa.paths import shared_dir
 from regioqa.translate_lexical import LexicalTranslator
@@ -31,11 +31,6 @@ from regioqa.translate_lexical import LexicalTranslator
 FOLDS = 5
 WMT = Path("data/mt-dev/wmt22-zhen")
 XQUAD = Path("data/qa-dev/xquad-odd-articles")
-PREFIX = "generaltest2022.zh-en."
-
-
-def read_lines(p: Path) -> list[str]:
-    return p.read_text(encoding="utf-8").rstrip("\n").split("\n")
 
 
 def xquad_paragraphs(folder: Path) -> tuple[list[str], list[str]]:
@@ -50,10 +45,7 @@ def xquad_paragraphs(folder: Path) -> tuple[list[str], list[str]]:
 
 
 def scores(hyp: list[str], refs: dict[str, list[str]], idx: list[int]) -> str:
-    h = [hyp[i] for i in idx]
-    return "  ".join(f"chrF {k} {sacrebleu.corpus_chrf(h, [[r[i] for i in idx]]).score:5.2f}  "
-                     f"BLEU {k} {sacrebleu.corpus_bleu(h, [[r[i] for i in idx]]).score:5.2f}"
-                     for k, r in refs.items())
+    return "  ".join(f"{k} {v:5.2f}" for k, v in wmt_scores(hyp, refs, idx).items())
 
 
 def main() -> None:
@@ -62,9 +54,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=LEXICON_PATH)
     ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     args = ap.parse_args()
-    wmt = args.shared / WMT
-    src = read_lines(wmt / f"{PREFIX}src.zh")
-    refs = {k: read_lines(wmt / f"{PREFIX}ref.{k}.en") for k in ("A", "B")}
+    wmt = read_wmt22(args.shared / WMT)
+    src, refs = wmt.src, wmt.refs
     xz, xe = xquad_paragraphs(args.shared / XQUAD)
     plain = LexicalTranslator(lexicon=None).warm_up()
     t0 = time.time()
@@ -73,7 +64,7 @@ def main() -> None:
     both = [(a, b) for a, b in zip(refs["A"], refs["B"], strict=True)]
     print(f"traced {len(src)} WMT22 lines and {len(xz)} XQuAD paragraphs in {time.time() - t0:.0f} s")
     every = list(range(len(src)))
-    held = [i for i in every if i % FOLDS == FOLDS - 1]
+    held = wmt.held_out(FOLDS)
     if not args.no_cv:
         base = plain.translate(src)
         cv = [""] * len(src)

@@ -19,15 +19,15 @@ import pytest
 from regioqa.config import TranslateConfig
 from regioqa.dictionary import get_dictionary, load_function_words, load_glossary
 from regioqa.errors import InputError, ModelNotFoundError
+from regioqa.evals.wmt import read_wmt22
 from regioqa.numbers import check_numbers
-from regioqa.paths import GOLD_DIR, shared_dir
+from regioqa.paths import GOLD_DIR
 from regioqa.testing import TINY, build_tiny_marian, save_random, train_spm
 from regioqa.translate import LexicalTranslator, Seq2SeqTranslator, load_translator
 from regioqa.translate_lexical import rank_glosses
 from regioqa.translate_rules import Unit, apply_rules, join_tokens
 
 HAN = re.compile(r"[\u3400-\u9fff]")
-WMT22 = shared_dir() / "data" / "mt-dev" / "wmt22-zhen"
 GOLD_TRANSLATIONS = GOLD_DIR / "translations.jsonl"
 
 
@@ -182,7 +182,8 @@ def test_lexical_gold_translations_keep_every_number(lexical: LexicalTranslator)
 
 def test_lexical_wmt22_keeps_every_number(lexical: LexicalTranslator) -> None:
     """The number-consistency check on real news (every 5th WMT22 source line, the held-out slice)."""
-    src = (WMT22 / "generaltest2022.zh-en.src.zh").read_text(encoding="utf-8").splitlines()[4::5]
+    wmt = read_wmt22()
+    src = [wmt.src[i] for i in wmt.held_out()]
     assert len(src) == 375
     out = lexical.translate(src)
     assert [(z, e) for z, e in zip(src, out, strict=True) if not check_numbers(z, e).ok] == []

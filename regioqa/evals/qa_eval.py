@@ -209,15 +209,18 @@ def eval_squad(
     if context == "gold":
         for b in range(0, len(qs), batch_size):
             batch = qs[b : b + batch_size]
-            forms = [asker.reader_questions(q.question) for q in batch]
-            runs = [reader.predict(
-                [(f[min(j, len(f) - 1)], contexts[q.context_index])
-                 for q, f in zip(batch, forms, strict=True)],
+            # every form of each question (two for an English one under "both"), one batched pass
+            flat = [(q, f) for q in batch for f in asker.reader_questions(q.question)]
+            preds = reader.predict(
+                [(f, contexts[q.context_index]) for q, f in flat],
                 allow_abstain=any_impossible,
-                langs=[question_lang(q.question) for q in batch],
-            ) for j in range(max(map(len, forms)))]  # "both": each question's second form read too
-            for i, q in enumerate(batch):
-                rows.append(_squad_row(q, max(([run[i]] for run in runs), key=confidence)))
+                langs=[question_lang(q.question) for q, _ in flat],
+            )
+            readings: dict[int, list[list[Answer]]] = {}
+            for (q, _), a in zip(flat, preds, strict=True):
+                readings.setdefault(id(q), []).append([a])
+            for q in batch:
+                rows.append(_squad_row(q, max(readings[id(q)], key=confidence)))
             bar.update(len(batch))
     else:
         # retrieve over all the file's paragraphs (the distractors matter), not only the questions' own
