@@ -56,10 +56,16 @@ def load_constraints(path: str | Path = TABLE) -> tuple[tuple[Constraint, ...], 
                              f"forms; got {line!r}")
         en = tuple(f for f in parts[2].split("|") if f)
         rows.append(Constraint(parts[0], tuple(parts[1].split("|")), en))
-    pats = tuple(re.compile(_DEPUTY_EN * (r.kind == "role" and not r.zh[0].startswith("副"))
-                            + r"(?<![\w-])(?:" + "|".join(map(re.escape, r.en)) + r")(?![\w-])", re.I)
-                 if r.en else re.compile(r"(?!x)x") for r in rows)
-    return tuple(rows), pats
+    return tuple(rows), tuple(_english_pattern(r) for r in rows)
+
+
+def _english_pattern(row: Constraint) -> re.Pattern[str]:
+    """The row's English forms as whole words, any case; a role not after "deputy"/"vice"; a row
+    without English forms matches nothing."""
+    if not row.en:
+        return re.compile(r"(?!x)x")
+    deputy = _DEPUTY_EN if row.kind == "role" and not row.zh[0].startswith("副") else ""
+    return re.compile(deputy + r"(?<![\w-])(?:" + "|".join(map(re.escape, row.en)) + r")(?![\w-])", re.I)
 
 
 def unmet(question: str, passage: str) -> list[str]:
