@@ -411,6 +411,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--near-miss-frac", type=float, default=0.3,
                     help="round 3: share of questions tried for a near-miss unanswerable copy")
     ap.add_argument("--xquad-repeat", type=int, default=3, help="round 3: copies of XQuAD train articles")
+    ap.add_argument("--cmrc-repeat", type=int, default=1,
+                    help="copies of the CMRC trial training questions (their long, sentence-like answers)")
     ap.add_argument("--stop-at", default=None, help="UTC HH:MM: stop training then (still saves, evals)")
     ap.add_argument("--measure", type=int, default=0, help="time this many steps and exit")
     ap.add_argument("--eval-only", action="store_true", help="evaluate the committed artifact")
@@ -466,10 +468,12 @@ def main(argv: list[str] | None = None) -> None:
     extras = reader_data.round3_extras(data["train"], args.seed, args.en_frac, args.mixed_frac,
                                        args.near_miss_frac) if args.round3 else []
     xq = reader_data.xquad_split(xquad_dir())["train"] * args.xquad_repeat if args.round3 else []
-    examples += extras + xq
+    cmrc = [{**e, "id": f"{e['id']}#cmrc{k}"} for k in range(1, args.cmrc_repeat)
+            for e in data["train"] if e["article"].startswith("cmrc-trial:")]
+    examples += extras + xq + cmrc
     mix = {k: sum(e["id"].endswith(k) or f"{k}-" in e["id"] for e in examples)
            for k in ("#neg", "#kw", "#en", "#mix", "#nm")}
-    mix.update(xquad=len(xq), chinese_questions=len(data["train"]), total=len(examples))
+    mix.update(xquad=len(xq), cmrc_extra_copies=len(cmrc), chinese_questions=len(data["train"]), total=len(examples))
     log(f"train examples with extras: {mix}")
     feats = featurize(tok, examples, args.max_len, args.stride, train=True)
     rng = random.Random(args.seed)

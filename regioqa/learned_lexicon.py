@@ -36,6 +36,7 @@ LEXICON_PATH = DATA_DIR / "learned_lexicon.json"
 MIN_SEEN = 2  # occurrences before a word's POS-specific counts are used
 CANDIDATES = 8  # how many of the translator's ranked glosses the table may choose among
 FORMAT = "regioqa-learned-lexicon/1"
+NAME_CLASSES = frozenset({"nr", "ns", "nt", "nz"})  # jieba's person, place, organisation, other names
 
 Trace = Sequence[tuple[str, Sequence[str]]]
 """One line's lexical choices as the translator met them: ``(key, ranked candidate glosses)``, the key
@@ -100,8 +101,9 @@ class LearnedLexicon:
         hits = self.hits.get(word, ())
         total = sum(k for _, k in hits)
         proper = bool(candidates) and candidates[0][:1].isupper()  # a name CC-CEDICT gives in English
-        if word in self.align and not proper and total <= self.max_hit_rate * max(1, self.seen.get(word, 0)):
-            return self.align[word][0]
+        if word in self.align and not proper and total <= self.max_hit_rate * max(1, self.seen.get(word, 0)) \
+                and (pos[:2] in NAME_CLASSES or not self.align[word][0][:1].isupper()):
+            return self.align[word][0]  # a capitalised English word is a name: only for a Chinese name
         if not hits or len(candidates) < 2 or not content_lemmas(candidates[0]):
             return None  # a function-word gloss ("to", "at") can never be seen supported: keep it
         best, k = hits[0]

@@ -219,6 +219,10 @@ class LexicalTranslator:
                 out.append(Unit(word, "v", ["wait"]))  # 还要等 -> still have to wait (not "etc.")
                 i += 1
                 continue
+            if flag[:1] == "v" and 1 < len(word) < 4 and word[-1] == "到" and not self._senses(word, flag) \
+                    and self._senses(word[:-1], "v"):
+                toks[i:i + 1] = [(word[:-1], "v"), ("到", "v")]  # 送到 -> 送 + 到 (deliver to)
+                continue
             name, used = self._name_at(toks, i)
             if name:
                 out.append(Unit("".join(w for w, _ in toks[i:i + used]), "nr", [name]))

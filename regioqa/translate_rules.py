@@ -20,7 +20,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from lemminflect import getInflection
+from lemminflect import getInflection, getLemma
 
 POST = "\x03"  # marks a postposition: it moves before the unit it follows
 SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
@@ -231,6 +231,9 @@ def _enumerations(units: list[Unit]) -> None:
 
 _NOT_ON = frozenset({"电", "专电", "至", "到", "起", "以来", "前", "后", "之前", "之后"})  # dateline, ranges
 _ORDINAL = re.compile(r"(\d+(st|nd|rd|th)|first|second|third|[a-z]+th)$")
+_YEAR_DATE = re.compile(r"([A-Z][a-z]+ )?\d{4}$")
+_PERIOD_EDGE = {"底": "the end of", "末": "the end of", "初": "the beginning of"}
+_OPENS_CLAUSE = frozenset("，。；！？,;!?")
 _DAY_DATE = re.compile(r"[A-Z][a-z]+ \d{1,2}(, \d{4})?$")
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
 CONTROL_VERBS = frozenset("需要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 试图 尝试 "
@@ -246,13 +249,28 @@ def _verb_chains(units: list[Unit]) -> None:
             u.en = u.en + ["to"]
         if u.zh in OBJECT_FORMS and i and units[i - 1].flag[:1] in "pv":
             u.en = [OBJECT_FORMS[u.zh]]  # 给我 -> to me
-        if u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") and u.flag.startswith("v"):
+        if u.flag == "m" and u.zh[-1:] == "年" and nxt is not None and nxt.zh == "来" and u.en \
+                and u.en[-1].endswith(("year", "years")):  # (近)三年来 -> over the past three years
+            u.en = ["over the past"] + (["year"] if u.en == ["one year"] else u.en)
+            nxt.en = []
+            if i and units[i - 1].zh == "近":
+                units[i - 1].en = []
+        elif u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") and u.flag.startswith("v") \
+                and not (i and units[i - 1].flag == "m"):
             u.en = ["to"]  # 来增强 -> to enhance
-        if u.zh == "到" and i and units[i - 1].flag.startswith("v") and (nxt is None or nxt.zh in CLAUSE_END):
-            u.en = []  # 了解到， -> learned,
+        if u.zh == "到" and i and units[i - 1].flag.startswith("v") and units[i - 1].flag != "vn":
+            u.en = [] if nxt is None or nxt.zh in CLAUSE_END else ["to"]  # 了解到， -> learned, 送到 -> deliver to
         if (u.flag == "m" and _DAY_DATE.match(" ".join(u.en)) and (i == 0 or units[i - 1].flag[:1] != "p")
                 and (nxt is None or nxt.zh not in _NOT_ON)):
             u.en = ["on"] + u.en  # 12月10日落幕 -> closed on December 10
+        elif u.flag == "m" and u.en and _YEAR_DATE.match(" ".join(u.en)) and u.zh[-1:] in "年月" and nxt:
+            opens = i == 0 or units[i - 1].zh in _OPENS_CLAUSE
+            if nxt.zh in _PERIOD_EDGE:  # 2023年底 -> (at) the end of 2023
+                u.en = (["at"] if opens else []) + [_PERIOD_EDGE[nxt.zh]] + u.en
+                nxt.en = []
+            elif opens and nxt.zh not in _NOT_ON and nxt.zh not in ("是", "为") and not (
+                    nxt.en and nxt.en[0].startswith(POST)):
+                u.en = ["in"] + u.en  # 2023年，... -> In 2023, ...
         if u.flag == "m" and u.en and _ORDINAL.match(u.en[0]) and "第" in u.zh and (
                 i == 0 or not units[i - 1].en or units[i - 1].en[-1].lower() not in _DETERMINED):
             u.en = ["the"] + u.en  # 第44届 -> the 44th session
@@ -316,8 +334,8 @@ def inflect(word: str, tag: str) -> str:
 
     >>> inflect("obtain", "VBD"), inflect("product", "NNS"), inflect("products", "NNS"), inflect("go", "VBN")
     ('obtained', 'products', 'products', 'gone')
-    >>> inflect("technology broker", "NNS"), inflect("carry out", "VBD")
-    ('technology brokers', 'carried out')
+    >>> inflect("technology broker", "NNS"), inflect("carry out", "VBD"), inflect("accounting for", "VBD")
+    ('technology brokers', 'carried out', 'accounted for')
     """
     if " " in word:  # a phrase: the head noun is last, the verb first
         words = word.split(" ")
@@ -326,6 +344,8 @@ def inflect(word: str, tag: str) -> str:
     if not word.isalpha() or not word.islower() or word.endswith("s" if tag == "NNS" else "ed") \
             or word in ("can", "cannot", "will", "must", "should", "may"):
         return word
+    if tag != "NNS" and word.endswith("ing") and len(word) > 5:  # "accounting (for)" -> "accounted"
+        word = (getLemma(word, upos="VERB") or (word,))[0]
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word
 

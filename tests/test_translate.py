@@ -145,6 +145,28 @@ def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
     assert lexical.translate(["酸度"])[0] == "Sour level"  # unknown compound: its suffix from the table
 
 
+def test_lexical_time_phrases_open_clauses_in_english_order(lexical: LexicalTranslator) -> None:
+    out = lexical.translate([
+        "2023年，呼和浩特培育企业32家。",
+        "该公司成立于2019年，2023年3月被认定为高新技术企业。",
+        "2023年以来，产量增长。",
+        "2023年是关键一年。",
+        "2023年底，总数达到44个。",
+        "到2023年底，总数达到44个。",
+        "近十年来，甘肃省实施项目近300项。",
+        "马铃薯占了全省播种面积的36%。",
+        "请通知他再送到我们公司。",
+    ])
+    assert out[0].startswith("In 2023, Hohhot")
+    assert ", in March 2023 " in out[1]  # a date opening a later clause too
+    assert out[2].startswith("Since 2023,")  # a postposition is not doubled
+    assert out[3].startswith("2023 is")  # the year is the subject here
+    assert out[4].startswith("At the end of 2023,") and "the end of 2023" in out[5]
+    assert out[6].startswith("Over the past ten years,") and "nearly 300" in out[6]
+    assert "accounted for" in out[7] and "accountinged" not in out[7]
+    assert "deliver to" in out[8] and "arrive" not in out[8]
+
+
 # -- lexical translator --------------------------------------------------------------------------
 
 
