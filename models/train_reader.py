@@ -473,7 +473,8 @@ def main(argv: list[str] | None = None) -> None:
     examples += extras + xq + cmrc
     mix = {k: sum(e["id"].endswith(k) or f"{k}-" in e["id"] for e in examples)
            for k in ("#neg", "#kw", "#en", "#mix", "#nm")}
-    mix.update(xquad=len(xq), cmrc_extra_copies=len(cmrc), chinese_questions=len(data["train"]), total=len(examples))
+    mix.update(xquad=len(xq), cmrc_extra_copies=len(cmrc), chinese_questions=len(data["train"]),
+               total=len(examples))
     log(f"train examples with extras: {mix}")
     feats = featurize(tok, examples, args.max_len, args.stride, train=True)
     rng = random.Random(args.seed)

@@ -255,11 +255,12 @@ def _verb_chains(units: list[Unit]) -> None:
             nxt.en = []
             if i and units[i - 1].zh == "近":
                 units[i - 1].en = []
-        elif u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") and u.flag.startswith("v") \
-                and not (i and units[i - 1].flag == "m"):
+        elif u.zh in ("来", "去") and nxt is not None and nxt.flag.startswith("v") \
+                and u.flag.startswith("v") and not (i and units[i - 1].flag == "m"):
             u.en = ["to"]  # 来增强 -> to enhance
         if u.zh == "到" and i and units[i - 1].flag.startswith("v") and units[i - 1].flag != "vn":
-            u.en = [] if nxt is None or nxt.zh in CLAUSE_END else ["to"]  # 了解到， -> learned, 送到 -> deliver to
+            # 了解到， -> learned, 送到 -> deliver to
+            u.en = [] if nxt is None or nxt.zh in CLAUSE_END else ["to"]
         if (u.flag == "m" and _DAY_DATE.match(" ".join(u.en)) and (i == 0 or units[i - 1].flag[:1] != "p")
                 and (nxt is None or nxt.zh not in _NOT_ON)):
             u.en = ["on"] + u.en  # 12月10日落幕 -> closed on December 10
