@@ -3,8 +3,8 @@
 CC-CEDICT lists a word's senses, not which one English news uses. :class:`LearnedLexicon` counts, over
 Chinese lines with English references, in how many lines each candidate gloss's content words (lemmas)
 appear in the reference, and picks the best-supported gloss when it beats the translator's own first
-choice. For a word whose dictionary glosses almost never appear in the references, it falls back to the
-English word most associated with it across lines (Dice coefficient), when that association is strong.
+choice. (Free word associations, Dice over lines, were tried and dropped: under document-blocked
+cross-validation they gained nothing and they learned names from neighbouring lines, 智能手机 -> "Diming".)
 It is a trained artifact (``regioqa/data/learned_lexicon.json``, learned by ``models/train_lexicon.py``
 on WMT22 zh->en and XQuAD's parallel paragraphs; card: ``learned_lexicon.md``).
 
@@ -35,8 +35,7 @@ from .paths import DATA_DIR
 LEXICON_PATH = DATA_DIR / "learned_lexicon.json"
 MIN_SEEN = 2  # occurrences before a word's POS-specific counts are used
 CANDIDATES = 8  # how many of the translator's ranked glosses the table may choose among
-FORMAT = "regioqa-learned-lexicon/1"
-NAME_CLASSES = frozenset({"nr", "ns", "nt", "nz"})  # jieba's person, place, organisation, other names
+FORMAT = "regioqa-learned-lexicon/2"
 
 Trace = Sequence[tuple[str, Sequence[str]]]
 """One line's lexical choices as the translator met them: ``(key, ranked candidate glosses)``, the key
@@ -64,31 +63,19 @@ def content_lemmas(text: str) -> frozenset[str]:
     return frozenset(lemma(w) for w in _WORD.findall(text) if w.lower() not in _STOP)
 
 
-def _surface_forms(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for w in _WORD.findall(text):
-        if w.lower() not in _STOP:
-            out.setdefault(lemma(w), w)
-    return out
-
-
 @dataclass
 class LearnedLexicon:
-    """Per-word sense support and strong word associations (see the module docstring).
+    """Per-word sense support (see the module docstring).
 
     ``hits``: word -> ``[(gloss, support), ...]``, most first, where support counts the lines whose
     reference holds the gloss's content words (a multi-word gloss with half or more of them earns that
-    share); ``seen``: word -> occurrences; ``align``: word -> ``(english, dice, lines together)`` for the
-    associations that passed ``min_dice``/``min_count`` when learned; ``margin``: lines a gloss must win
-    by over the translator's first choice; ``max_hit_rate``: the share of a word's occurrences with any
-    gloss supported below which ``align`` is used.
+    share); ``seen``: word -> occurrences; ``margin``: lines a gloss must win by over the translator's
+    first choice.
     """
 
     hits: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
-    align: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     margin: float = 1.0
-    max_hit_rate: float = 0.2
     meta: dict[str, Any] = field(default_factory=dict)
 
     def choose(self, word: str, candidates: Sequence[str]) -> str | None:
@@ -99,11 +86,6 @@ class LearnedLexicon:
         if pos and self.seen.get(word, 0) < MIN_SEEN:
             word = base
         hits = self.hits.get(word, ())
-        total = sum(k for _, k in hits)
-        proper = bool(candidates) and candidates[0][:1].isupper()  # a name CC-CEDICT gives in English
-        if word in self.align and not proper and total <= self.max_hit_rate * max(1, self.seen.get(word, 0)) \
-                and (pos[:2] in NAME_CLASSES or not self.align[word][0][:1].isupper()):
-            return self.align[word][0]  # a capitalised English word is a name: only for a Chinese name
         if not hits or len(candidates) < 2 or not content_lemmas(candidates[0]):
             return None  # a function-word gloss ("to", "at") can never be seen supported: keep it
         best, k = hits[0]
@@ -113,8 +95,7 @@ class LearnedLexicon:
         return None
 
     @classmethod
-    def learn(cls, traces: Sequence[Trace], references: Sequence[str | Sequence[str]], min_dice: float = 0.5,
-              min_count: int = 2, margin: float = 1.0, max_hit_rate: float = 0.2,
+    def learn(cls, traces: Sequence[Trace], references: Sequence[str | Sequence[str]], margin: float = 1.0,
               meta: dict[str, Any] | None = None) -> LearnedLexicon:
         """Learn from ``traces`` (one per source line, see :data:`Trace`) and each line's English
         reference(s)."""
@@ -122,17 +103,8 @@ class LearnedLexicon:
             raise InputError(f"learned lexicon: {len(traces)} traced lines but {len(references)} references")
         hits: dict[str, Counter[str]] = defaultdict(Counter)  # float counts (partial credit)
         seen: Counter[str] = Counter()
-        lines_with: Counter[str] = Counter()
-        lines_en: Counter[str] = Counter()
-        together: dict[str, Counter[str]] = defaultdict(Counter)
-        forms: dict[str, Counter[str]] = defaultdict(Counter)
         for trace, ref in zip(traces, references, strict=True):
-            text = ref if isinstance(ref, str) else " ".join(ref)
-            surface = _surface_forms(text)
-            have = frozenset(surface)
-            for lem, form in surface.items():
-                lines_en[lem] += 1
-                forms[lem][form] += 1
+            have = content_lemmas(ref if isinstance(ref, str) else " ".join(ref))
             for key, cands in trace:
                 support: dict[str, float] = {}
                 for g in cands[:CANDIDATES]:
@@ -145,28 +117,13 @@ class LearnedLexicon:
                     seen[word] += 1
                     if support:
                         hits[word].update(support)
-            for word in {w for k, _ in trace for w in (k, k.partition("/")[0])}:
-                lines_with[word] += 1
-                together[word].update(have)
-        align: dict[str, tuple[str, float, int]] = {}
-        for word, co in together.items():
-            n = lines_with[word]
-            if n < min_count:
-                continue
-            best = max(co, key=lambda e: (2 * co[e] / (n + lines_en[e]), e), default=None)
-            dice = 2 * co[best] / (n + lines_en[best]) if best else 0.0
-            if best and co[best] >= min_count and dice >= min_dice:
-                form = forms[best].most_common(1)[0][0]
-                align[word] = (form if form[:1].isupper() else form.lower(), round(dice, 4), co[best])
         return cls(hits={w: [(g, round(k, 3)) for g, k in c.most_common()] for w, c in sorted(hits.items())},
                    seen=dict(sorted(seen.items())),
-                   align=dict(sorted(align.items())), margin=margin, max_hit_rate=max_hit_rate,
-                   meta={**(meta or {}), "lines": len(traces), "min_dice": min_dice, "min_count": min_count})
+                   margin=margin, meta={**(meta or {}), "lines": len(traces)})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "meta": self.meta, "margin": self.margin, "max_hit_rate": self.max_hit_rate,
-                "seen": self.seen, "hits": {w: [list(x) for x in h] for w, h in self.hits.items()},
-                "align": {w: list(a) for w, a in self.align.items()}}
+        return {"format": FORMAT, "meta": self.meta, "margin": self.margin, "seen": self.seen,
+                "hits": {w: [list(x) for x in h] for w, h in self.hits.items()}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LearnedLexicon:
@@ -174,9 +131,7 @@ class LearnedLexicon:
             raise InputError(f"learned lexicon: format {d.get('format')!r}, expected {FORMAT!r}")
         return cls(hits={w: [(g, float(k)) for g, k in h] for w, h in d["hits"].items()},
                    seen={w: int(k) for w, k in d["seen"].items()},
-                   align={w: (a[0], float(a[1]), int(a[2])) for w, a in d["align"].items()},
-                   margin=float(d["margin"]), max_hit_rate=float(d["max_hit_rate"]),
-                   meta=dict(d.get("meta", {})))
+                   margin=float(d["margin"]), meta=dict(d.get("meta", {})))
 
     def save(self, path: str | Path = LEXICON_PATH) -> None:
         """Write the table (atomically; compact JSON)."""
