@@ -28,6 +28,7 @@ from .errors import InputError
 from .learned_lexicon import CANDIDATES, LearnedLexicon, Trace, packaged_lexicon
 from .numbers import DATE, MONTH_RANGE, ZH_NUMBER, render_number_match, render_number_zh
 from .text import HAN_RE, t2s
+from .translate_grammar import grammar_rules
 from .translate_rules import CLASSIFIERS, DEMONSTRATIVES, POST, PUNCT, Unit, apply_rules, join_tokens
 
 LEXICAL_NAME = "lexical-cedict"
@@ -141,7 +142,7 @@ class LexicalTranslator:
                 units.extend(self._plain_units(zh, sent_vec))
             else:
                 units.append(Unit(zh, kind, [en]))
-        return join_tokens(apply_rules(units))
+        return join_tokens(apply_rules(grammar_rules(units)))
 
     # segmentation: glossary and number expressions first, jieba for the rest
     def _pieces(self, text: str) -> list[tuple[str, str, str]]:

@@ -20,7 +20,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from lemminflect import getInflection, getLemma
+from lemminflect import getAllLemmas, getInflection, getLemma
 
 POST = "\x03"  # marks a postposition: it moves before the unit it follows
 SENT_END = "\x02"  # marks a Chinese full stop so only real sentence ends get a capital after them
@@ -337,6 +337,8 @@ def inflect(word: str, tag: str) -> str:
     ('obtained', 'products', 'products', 'gone')
     >>> inflect("technology broker", "NNS"), inflect("carry out", "VBD"), inflect("accounting for", "VBD")
     ('technology brokers', 'carried out', 'accounted for')
+    >>> inflect("held", "VBN"), inflect("found", "VBD"), inflect("invention", "VBD")
+    ('held', 'found', 'invention')
     """
     if " " in word:  # a phrase: the head noun is last, the verb first
         words = word.split(" ")
@@ -347,18 +349,22 @@ def inflect(word: str, tag: str) -> str:
         return word
     if tag != "NNS" and word.endswith("ing") and len(word) > 5:  # "accounting (for)" -> "accounted"
         word = (getLemma(word, upos="VERB") or (word,))[0]
+    if tag != "NNS":  # not a verb ("invention"), or inflected already ("held"): unchanged
+        lemma = (getLemma(word, upos="VERB") or (word,))[0]
+        if "VERB" not in getAllLemmas(word) or lemma != word and word in (getInflection(lemma, tag=tag) or ()):
+            return word
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word
 
 
-def _run_back(units: list[Unit], most: int = 2) -> int:
+def _run_back(units: list[Unit], most: int = 3) -> int:
     n = 0
     while n < most and n < len(units) and (units[-1 - n].nounish() or units[-1 - n].flag.startswith(_NAME)):
         n += 1
     return n
 
 
-def _run_fwd(units: list[Unit], start: int, most: int = 2) -> int:
+def _run_fwd(units: list[Unit], start: int, most: int = 3) -> int:
     n = 0
     while n < most and start + n < len(units) and units[start + n].nounish():
         n += 1

@@ -141,7 +141,7 @@ def test_lexical_reordering_and_grammar(lexical: LexicalTranslator) -> None:
     assert out[3].endswith("to me.")
     assert "Laixi" in out[4]  # a transliterated name in pinyin, not character glosses
     assert out[5].startswith("Biden said in the")  # the 在-phrase follows its verb
-    assert out[6].startswith("Price is high") and "974 technology brokers" in out[6]
+    assert out[6].startswith("The price is high") and "974 technology brokers" in out[6]
     assert lexical.translate(["酸度"])[0] == "Sour level"  # unknown compound: its suffix from the table
 
 
@@ -448,3 +448,21 @@ def test_lexical_when_clause(lexical: LexicalTranslator) -> None:
 def test_lexical_classifier_inside_unknown_word(lexical: LexicalTranslator) -> None:
     out = lexical.translate(["我买了一张桌子。"])[0]
     assert "open up" not in out and " a table" in out  # 一张 -> a (classifier dropped)
+
+
+def test_lexical_clause_grammar(lexical: LexicalTranslator) -> None:
+    out = lexical.translate([
+        "我是老师。",
+        "这种智能手术灯有四个灯盘。",
+        "记者了解到，市场需求很大。",
+        "越来越多的人参加考试。",
+        "价格更低。",
+        "压缩出的空气，在水龙头处形成流体。",
+    ])
+    assert out[0].startswith("I am")  # agreement: not "I is"
+    assert out[1].startswith("This smart operation lamp has four")
+    assert out[2].startswith("The reporter learned") and "demand is large" in out[2]  # the, a copula
+    assert out[3].startswith("More and more people")  # 越来越多: not "more and more many"
+    assert "is lower" in out[4]  # 更低: not "more low"
+    assert out[5].startswith("The air compressed,")  # a participle relative clause
+    assert lexical.translate(["举办的活动"])[0] == "The activities held"  # not "helded"
