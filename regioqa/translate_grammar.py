@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from lemminflect import getInflection
 
-from .translate_rules import _DETERMINED, CLAUSE_END, Unit, inflect
+from .translate_rules import _DETERMINED, CLAUSE_END, PLURAL_AFTER, Unit, inflect
 
 _PLURAL_PRONOUNS = frozenset({"we", "they", "you", "these", "those"})
 _SINGULAR_PRONOUNS = frozenset({"he", "she", "it", "this", "that"})
@@ -24,7 +24,9 @@ _NAMES = ("nr", "ns", "nt")
 
 def grammar_rules(units: list[Unit]) -> list[Unit]:
     """The rules of this module, in order (see the module docstring)."""
+    _nominal_verbs(units)
     _agreement(units)
+    _indefinite(units)
     _subject_articles(units)
     _comparatives(units)
     _predicate_adjectives(units)
@@ -49,14 +51,15 @@ def _subject_articles(units: list[Unit]) -> None:
         u.en = ["the"] + u.en
 
 
-def _subject(units: list[Unit], i: int) -> Unit | None:
-    """The unit before ``units[i]`` (adverbs such as 也/还/都 skipped) when it can be its subject."""
+def _subject(units: list[Unit], i: int) -> int | None:
+    """The position of the unit before ``units[i]`` (adverbs such as 也/还/都 skipped) when it can be its
+    subject."""
     k = i - 1
     while k >= 0 and units[k].zh in _SKIP:
         k -= 1
     if k < 0 or not units[k].en or units[k].zh in CLAUSE_END:
         return None
-    return units[k]
+    return k
 
 
 def _agreement(units: list[Unit]) -> None:
@@ -65,17 +68,19 @@ def _agreement(units: list[Unit]) -> None:
     for i, u in enumerate(units):
         if u.en not in (["is"], ["have"]):
             continue
-        subj = _subject(units, i)
-        if subj is None:
+        k = _subject(units, i)
+        if k is None:
             continue
-        last = subj.en[-1].lower()
+        subj, last = units[k], units[k].en[-1].lower()
+        counted = k > 0 and " ".join(units[k - 1].en) in PLURAL_AFTER
+        plural = subj.flag[:1] == "n" and (_plural(last) or counted)
         if u.en == ["is"]:
             if last == "i":
                 u.en = ["am"]
-            elif last in _PLURAL_PRONOUNS:
+            elif last in _PLURAL_PRONOUNS or plural:  # 这些材料是 -> these materials are
                 u.en = ["are"]
-        elif last in _SINGULAR_PRONOUNS or (subj.flag[:1] in "n" and subj.flag != "vn" and last.isalpha()
-                                            and not last.endswith("s") and last not in _PLURAL_PRONOUNS):
+        elif last in _SINGULAR_PRONOUNS or (subj.flag[:1] == "n" and subj.flag != "vn" and last.isalpha()
+                                            and not last.endswith("s") and not plural):
             u.en = ["has"]
 
 
@@ -162,3 +167,22 @@ def _predicate_adjectives(units: list[Unit]) -> None:
 
 def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith("ss")
+
+
+def _nominal_verbs(units: list[Unit]) -> None:
+    """A verb between 的 and the end of a clause (or 是) is a noun: 手术灯的缺陷， -> the defect of the
+    operation lamp; 莲子的作用是 -> the role of the lotus seed is."""
+    for i in range(1, len(units) - 1):
+        u = units[i]
+        if u.flag == "v" and units[i - 1].zh == "的" and (units[i + 1].zh in CLAUSE_END | {"是"}):
+            u.flag = "vn"
+
+
+def _indefinite(units: list[Unit]) -> None:
+    """一 + a singular noun -> "a" (一女孩 -> a girl, not "one girl")."""
+    for i in range(len(units) - 1):
+        u, nxt = units[i], units[i + 1]
+        if u.zh == "一" and u.en == ["one"] and nxt.nounish() and not _plural(nxt.en[-1]) \
+                and nxt.en[0][:1].islower():
+            u.en = ["a"]
+

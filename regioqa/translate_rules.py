@@ -276,7 +276,11 @@ def _verb_chains(units: list[Unit]) -> None:
                 i == 0 or not units[i - 1].en or units[i - 1].en[-1].lower() not in _DETERMINED):
             u.en = ["the"] + u.en  # 第44届 -> the 44th session
         if u.zh in ("等", "等等") and u.flag.startswith("u"):  # A、B等国家 -> A, B and other countries
-            u.en = ["and other"] if nxt is not None and (nxt.nounish() or nxt.flag == "gl") else ["etc."]
+            listed = [v for v in units[max(0, i - 12):i] if v.zh == "、"]  # A、B、C等 -> A, B, C, etc.
+            u.en = ["and other"] if nxt is not None and (nxt.nounish() or nxt.flag == "gl") else (
+                [",", "etc."] if listed else ["etc."])
+            if listed and u.en[-1] == "etc.":
+                listed[-1].en = [","]
         if u.zh == "突破" and nxt is not None and nxt.flag == "m":
             u.en = ["exceeded"]  # 总数突破1000名
         if u.zh in ("电", "专电") and i and units[i - 1].flag == "m":
@@ -351,7 +355,7 @@ def inflect(word: str, tag: str) -> str:
         word = (getLemma(word, upos="VERB") or (word,))[0]
     if tag != "NNS":  # not a verb ("invention"), or inflected already ("held"): unchanged
         lemma = (getLemma(word, upos="VERB") or (word,))[0]
-        if "VERB" not in getAllLemmas(word) or lemma != word and word in (getInflection(lemma, tag=tag) or ()):
+        if "VERB" not in getAllLemmas(word) or (lemma != word and word in getInflection(lemma, tag=tag)):
             return word
     forms = getInflection(word, tag=tag)
     return forms[0] if forms else word
@@ -413,6 +417,7 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"([,;:])\1+", r"\1", s)
     s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of)\b)", "", s)  # "a the" -> "the", "the of" -> "of"
     s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
+    s = re.sub(r"\b([Aa]) (?=[aeio](?!ne\b|nce\b)\w)", r"\1n ", s)  # "a article" -> "an article"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"
     s = re.sub(r"\b(\d{1,2}): (\d\d)\b", r"\1:\2", s)  # clock times: 18：40 -> 18:40
     s = re.sub(r"(?<!\.)\.{2}(?!\.)", ".", s).replace(",.", ".")

@@ -466,3 +466,10 @@ def test_lexical_clause_grammar(lexical: LexicalTranslator) -> None:
     assert "is lower" in out[4]  # 更低: not "more low"
     assert out[5].startswith("The air compressed,")  # a participle relative clause
     assert lexical.translate(["举办的活动"])[0] == "The activities held"  # not "helded"
+    out = lexical.translate(["莲子的作用是清热。", "测量温度、脉搏等。", "广场上一女孩站着。",
+                             "这些材料是一样的。"])
+    assert out[0].startswith("The role of the lotus seed is")  # a verb closing an X的 phrase is its head
+    assert out[1].endswith("temperature, pulse, etc.")  # an enumeration ending in 等: no "and ... etc."
+    assert "a girl" in out[2]  # 一 + noun: "a", not "one"
+    assert out[3].startswith("These materials are")
+    assert join_tokens(["a", "article", "on", "a", "one", "off"]) == "An article on a one off"
