@@ -27,10 +27,12 @@ def grammar_rules(units: list[Unit]) -> list[Unit]:
     _nominal_verbs(units)
     _agreement(units)
     _indefinite(units)
+    _all(units)
     _subject_articles(units)
     _comparatives(units)
     _predicate_adjectives(units)
     _light_verbs(units)
+    _localisers(units)
     return _relative_clauses(units)
 
 
@@ -186,3 +188,43 @@ def _indefinite(units: list[Unit]) -> None:
                 and nxt.en[0][:1].islower():
             u.en = ["a"]
 
+
+
+def _all(units: list[Unit]) -> None:
+    """都 reads "all" only after a plural subject (我们都 -> we all); elsewhere it is emphasis and is
+    dropped (每天都 -> every day, 他都 -> he)."""
+    for i, u in enumerate(units):
+        if u.zh == "都" and u.en == ["all"]:
+            k = _subject(units, i)
+            subj = units[k] if k is not None else Unit("", "x", [""])
+            last = subj.en[-1].lower()
+            if not (last in _PLURAL_PRONOUNS or (subj.flag[:1] == "n" and _plural(last))):
+                u.en = []
+
+
+_LOCALISERS = {"中": "in", "里": "in", "内": "in", "上": "on"}
+_TERMS = ("gl", *_NAMES)
+
+
+def _localisers(units: list[Unit]) -> None:
+    """Noun phrase + localiser (中/里/上, no 在 before it) -> preposition + "the" + noun phrase
+    (手术室里也用 -> in the operating room also use, 市场上 -> on the market)."""
+    for i in range(1, len(units)):
+        u = units[i]
+        if u.zh not in _LOCALISERS or u.flag != "f" or not u.en:
+            continue
+        k = i
+        while k > 0 and i - k < 3 and (units[k - 1].nounish() or units[k - 1].flag.startswith(_TERMS)):
+            k -= 1
+        if k == i:
+            continue
+        j = k - 1
+        while j >= 0 and units[j].zh not in CLAUSE_END and units[j].flag[:1] != "p":
+            j -= 1
+        if j >= 0 and units[j].flag[:1] == "p":
+            u.en = []  # 从气体中 -> from the gas: the preposition is there already
+            continue
+        first = units[k]
+        det = [] if not first.en[0][:1].islower() or first.en[0].lower() in _DETERMINED else ["the"]
+        first.en = [_LOCALISERS[u.zh]] + det + first.en
+        u.en = []

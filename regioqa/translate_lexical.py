@@ -40,7 +40,7 @@ FUNCTION_WORDS: dict[str, str] = {k: (POST + en if kind == "post" else en)
                                   for k, (en, kind) in load_function_words().items()}
 
 
-_COMPLEMENTS = frozenset({"出", "来", "起", "起来", "下去", "出来"})
+_COMPLEMENTS = frozenset("出 来 起 起来 下去 出来 过来 下来 上来 进来 进去 上去".split())
 POTENTIAL = re.compile(r"([\u4e00-\u9fff]{1,2})(不|得)"
                        r"(到|了|清楚|清|懂|见|出|起|下|完|动|住|开|上|过|明白|起来|出来|下去)")
 PLACEHOLDER = re.compile(r"#[A-Z][A-Z_]*#")
@@ -318,7 +318,9 @@ class LexicalTranslator:
                 if i + L == len(word) > 1 and L == 1 and "-" + piece in FUNCTION_WORDS:
                     fw = FUNCTION_WORDS["-" + piece]  # a suffix of an unknown compound: 酸度 -> acidity level
                 s = self._senses(piece, "")
-                if L == 1 and piece in CLASSIFIERS and i and word[i - 1] in DEMONSTRATIVES and out:
+                if i and i + L == len(word) and piece in _COMPLEMENTS:
+                    pass  # 救过来 -> rescue (not "rescue come over")
+                elif L == 1 and piece in CLASSIFIERS and i and word[i - 1] in DEMONSTRATIVES and out:
                     out[-1] = DEMONSTRATIVES[word[i - 1]]  # 一张 -> a, 这款 -> this (not "one open up")
                 elif fw is not None:
                     if fw:

@@ -415,7 +415,8 @@ def join_tokens(tokens: list[str]) -> str:
     s = re.sub(r"\x02\.(?=[A-Za-z])", ". ", s)
     s = s.replace(SENT_END, "")
     s = re.sub(r"([,;:])\1+", r"\1", s)
-    s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of)\b)", "", s)  # "a the" -> "the", "the of" -> "of"
+    s = re.sub(r"\b(a|an|the) (?=(?:a|an|the|of|our|their|its|his|my|your|this|these|those)\b)",
+               "", s)  # "a the" -> "the", "the of" -> "of", "the our" -> "our"
     s = re.sub(r"\b(the|a|an|of|to|in|and) \1\b", r"\1", s, flags=re.IGNORECASE)  # "to to", "the the"
     s = re.sub(r"\b([Aa]) (?=[aeio](?!ne\b|nce\b)\w)", r"\1n ", s)  # "a article" -> "an article"
     s = re.sub(r"(\d) ?([+/×]) ?(\d)", r"\1\2\3", s)  # "4+1"

@@ -473,3 +473,10 @@ def test_lexical_clause_grammar(lexical: LexicalTranslator) -> None:
     assert "a girl" in out[2]  # 一 + noun: "a", not "one"
     assert out[3].startswith("These materials are")
     assert join_tokens(["a", "article", "on", "a", "one", "off"]) == "An article on a one off"
+    out = lexical.translate(["除了智能手机，手术室里也用起了智能手术灯。", "只有胸外按压才有可能把人救过来。",
+                             "我每天都去学校。", "我们都是学生。", "这个装置从你呼出的气体中检测。"])
+    assert "in the operating room also used" in out[0]  # a localiser with no 在 becomes a preposition
+    assert out[1].endswith("rescue.")  # a directional complement inside an unknown word: not "come over"
+    assert "all" not in out[2] and "We are all" in out[3]  # 都 is "all" only after a plural subject
+    assert " in" not in out[4]  # 从...中: one preposition
+    assert join_tokens(["visit", "the", "our", "institute"]) == "Visit our institute"
