@@ -264,7 +264,8 @@ class Dictionary:
                 out.append(zh)
         if self._en_index is None:
             self._en_index = self._build_en_index()
-        for _, w in self._en_index.get(key, []):
+        us = american_spelling(key)  # CC-CEDICT glosses in US spelling: centre -> center first
+        for _, w in self._en_index.get(us, []) + self._en_index.get(key, []):
             if w not in out:
                 out.append(w)
         return out[:k]
@@ -276,8 +277,11 @@ class Dictionary:
 
         >>> dict(get_dictionary().expand_english("dairy industry in Hohhot"))["Hohhot"][0]
         '呼和浩特'
+        >>> dict(get_dictionary().expand_english("the centre's team"))["centre"][0]
+        '中心'
         """
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?", text)
+        words = [w[:-2] if w.lower().endswith("'s") else w  # the centre's team -> centre, team
+                 for w in re.findall(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?", text)]
         out: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
@@ -301,6 +305,23 @@ def _leading_name(gloss: str) -> str:
     """The leading run of capitalised words of a proper-noun gloss (the name without its description)."""
     m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss.split(",")[0] + " ")
     return m.group(0).strip() if m else gloss
+
+
+_BRITISH = ((re.compile(r"(?<=[a-z]{2})tre(s?)\b"), r"ter\1"),
+            (re.compile(r"(?<=[a-z]{3})our(s?)\b"), r"or\1"),
+            (re.compile(r"(?<=[a-z]{2})is(e|es|ed|ing|ation|ations)\b"), r"iz\1"),
+            (re.compile(r"\bprogramme(s?)\b"), r"program\1"), (re.compile(r"\bdefence\b"), "defense"))
+
+
+def american_spelling(s: str) -> str:
+    """US spelling of a British-spelt (lower-case) phrase, as CC-CEDICT glosses it.
+
+    >>> american_spelling("research centre"), american_spelling("labour"), american_spelling("organisation")
+    ('research center', 'labor', 'organization')
+    """
+    for pattern, us in _BRITISH:
+        s = pattern.sub(us, s)
+    return s
 
 
 def normalize_english(s: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 _EN_MODES = ("zh", "zh+en", "append", "en", "both")
+TERM_CANDIDATES = 4  # dictionary renderings of an English term tried against the passages read
 # English question words -> Chinese ones, most specific first
 _WH = [
     (r"\bhow many\b|\bhow much\b|\bby how much\b|\bwhat (?:share|percentage|proportion)\b", "多少"),
@@ -120,7 +122,7 @@ class RegioQA:
         for i, a in enumerate(todo):
             a.text_en, a.sentence_en = out[i], out[len(todo) + i]
 
-    def reader_question(self, question: str) -> str:
+    def reader_question(self, question: str, passages: Sequence[str] = ()) -> str:
         """The question as the reader sees it (``reader.english_question``; Chinese questions as is).
 
         The reader is trained on Chinese only: for an English question, "zh" gives it the question's
@@ -128,7 +130,9 @@ class RegioQA:
         技术创新中心谁？"``), which beat the English question with or without appended terms on the
         gold set's English questions (F1 52 vs 14 and 27, 26 questions). Falls back to the English
         question when no term is found or the result exceeds the reader's token budget. ("both" gives
-        the "zh" form here; :meth:`reader_questions` gives both forms.)
+        the "zh" form here; :meth:`reader_questions` gives both forms.) With ``passages`` (the texts
+        about to be read), each English term takes the first of its dictionary renderings that occurs
+        in them (centre -> 中心 rather than 基点), else its first rendering.
         """
         mode = self.config.reader.english_question
         if mode not in _EN_MODES:
@@ -140,8 +144,11 @@ class RegioQA:
         if self._dictionary is None:
             self._dictionary = get_dictionary()
         terms: list[str] = []
-        for _, zh in self._dictionary.expand_english(question, per_term=1):
-            terms += [t for t in zh if t not in terms]
+        for _, zh in self._dictionary.expand_english(question, per_term=TERM_CANDIDATES if passages else 1):
+            seen = [t for t in zh if any(t in p for p in passages)]
+            t = (seen or zh)[0]
+            if t not in terms:
+                terms.append(t)
         if not terms:
             return question
         low = question.lower()
@@ -152,11 +159,11 @@ class RegioQA:
         limit = self.config.reader.max_question_chars
         return next((c for c in candidates if len(c) <= limit and self.reader.question_fits(c)), question)
 
-    def reader_questions(self, question: str) -> list[str]:
+    def reader_questions(self, question: str, passages: Sequence[str] = ()) -> list[str]:
         """Every form of ``question`` the reader reads: one (:meth:`reader_question`), or with
         ``reader.english_question = "both"`` and an English question, the dictionary key-term form and
         the English question itself (see :meth:`read`)."""
-        first = self.reader_question(question)
+        first = self.reader_question(question, passages)
         if self.config.reader.english_question == "both" and first != question:
             return [first, question]
         return [first]
@@ -167,7 +174,8 @@ class RegioQA:
         the reading whose best answer clears its no-answer score by most is kept, an answer before an
         abstention)."""
         lang = question_lang(question)
-        runs = self.reader.run_many(self.reader_questions(question), hits, articles, top_k=top_k, lang=lang)
+        forms = self.reader_questions(question, [h.chunk.text for h in hits])
+        runs = self.reader.run_many(forms, hits, articles, top_k=top_k, lang=lang)
         best = max(runs, key=confidence)
         return self.check(question, best, hits) if self.config.reader.check_constraints else best
 

@@ -17,6 +17,7 @@ surrounding whitespace and punctuation, so unsegmented Chinese works as is.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ from .tensors import pad_ids
 from .text import has_chinese, sentences
 from .types import Answer, Article, Chunk, Hit, Sentence
 
+# questions whose answers are clauses (why, how, what is, which ones): CMRC-style descriptive answers
+OPEN_QUESTION = re.compile(r"为什么|为何|怎么|怎样|如何|什么是|是什么|哪些|什么样|有何"
+                           r"|原因|作用|意义|特点|影响"
+                           r"|\b(?:why|how)\b(?! (?:many|much|large|big|long|old|far|often)\b)",
+                           re.IGNORECASE)
 _TRIM = set(" \t\r\n\u3000\u00a0，,。.；;：:、！!？?")
 
 
@@ -319,9 +325,22 @@ class Reader:
         cands = []
         for w, (sl, el) in zip(windows, logits, strict=True):
             prior = passages[w.passage].prior
-            for score, a, b in best_spans(sl, el, w.offsets, self.config.max_answer_len, top_n=5):
+            for score, a, b in best_spans(sl, el, w.offsets, self.answer_cap(passages[w.passage].question),
+                                          top_n=5):
                 cands.append((score + prior, w.passage, a, b, null[w.passage]))
         return cands
+
+    def answer_cap(self, question: str) -> int:
+        """The longest answer, in characters, for ``question``: ``max_answer_len``, or
+        ``max_answer_len_open`` for a why/how/what-is question (:data:`OPEN_QUESTION`).
+
+        >>> r = Reader("unused")
+        >>> r.answer_cap("何剑是谁？"), r.answer_cap("为什么建孵化机制？"), r.answer_cap("How many?")
+        (30, 80, 30)
+        """
+        c = self.config
+        return max(c.max_answer_len, c.max_answer_len_open) if OPEN_QUESTION.search(question) \
+            else c.max_answer_len
 
     def _tuned(self, name: str) -> float | None:
         """A setting tuned for the model (its config's ``regioqa_reader``; models/train_reader.py)."""

@@ -111,11 +111,23 @@ def test_both_mode_reads_each_form_and_keeps_the_more_confident_reading(index_di
     assert qa.reader_questions("呼和浩特有多少家成员单位？") == ["呼和浩特有多少家成员单位？"]
     assert _qa(index_dir, tiny, None, english_question="en").reader_questions(q) == [q]
     hits = qa.index.search(q, k=2)
-    runs = [qa.reader.run(f, hits, qa.index.articles, lang="en") for f in forms]
+    read_forms = qa.reader_questions(q, [h.chunk.text for h in hits])  # terms as the passages spell them
+    runs = [qa.reader.run(f, hits, qa.index.articles, lang="en") for f in read_forms]
     got = qa.read(q, hits, qa.index.articles)
     assert [(a.text, a.start) for a in got] == [(a.text, a.start) for a in max(runs, key=confidence)]
     assert got[0].margin == max(r[0].margin for r in runs)
     assert [(a.text, a.start) for a in qa.ask(q, k=2)] == [(a.text, a.start) for a in got]
+
+
+def test_english_terms_take_the_rendering_the_passages_use(index_dir: Path, tiny: Path) -> None:
+    qa = _qa(index_dir, tiny, None, english_question="zh")
+    q = "How many people are in the team?"
+    alone = qa.reader_question(q)  # no passages: each term's first dictionary rendering
+    team = dict(qa._dictionary.expand_english(q, per_term=4))["team"]
+    other = next(t for t in team[1:] if t not in alone)
+    seen = qa.reader_question(q, [f"这个{other}有十个人。"])
+    assert other in seen and team[0] not in seen and seen.endswith("多少？")
+    assert qa.reader_question(q, ["与此无关的段落。"]) == alone  # none occurs: the first rendering
 
 
 def test_confidence_puts_an_answer_before_an_abstention() -> None:

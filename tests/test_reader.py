@@ -54,6 +54,16 @@ def test_best_spans_scores_against_the_null_and_respects_limits() -> None:
     assert best_spans(s, e, [None] * 5, 10) == []
 
 
+def test_answer_cap_is_longer_for_why_and_how_questions() -> None:
+    r = Reader("unused", ReaderConfig(max_answer_len=30, max_answer_len_open=80))
+    assert r.answer_cap("国家乳业技术创新中心有多少家成员单位？") == 30
+    assert r.answer_cap("为什么要建立三维联动孵化机制？") == 80
+    assert r.answer_cap("放线菌酮是怎样阻碍转译过程的？") == 80
+    assert r.answer_cap("Why did Hohhot set up the mechanism?") == 80
+    assert r.answer_cap("How many brokers did Hohhot train?") == 30  # a quantity, not a clause
+    assert Reader("unused", ReaderConfig(max_answer_len=50, max_answer_len_open=20)).answer_cap("为什么？") == 50
+
+
 def test_trim_span_drops_whitespace_and_punctuation() -> None:
     t = " ，八个。 "
     a, b = trim_span(t, 0, len(t))

@@ -68,6 +68,10 @@ def test_dictionary_names_and_reverse_lookup() -> None:
     exp = dict(d.expand_english("How many member units did the dairy industry centre attract in Hohhot?"))
     assert exp["Hohhot"][0] == "呼和浩特" and "成员" in exp["member"]
     assert "How" not in exp and "in" not in exp
+    # British spelling and a possessive: "centre's" is looked up as "center" (CC-CEDICT's spelling)
+    exp = dict(d.expand_english("the dairy centre's innovation team"))
+    assert exp["centre"][0] == "中心" and "innovation" in exp
+    assert d.to_chinese("labour")[:1] == d.to_chinese("labor")[:1] and d.to_chinese("labour")
 
 
 def test_glossary_bad_line_names_file_and_line(tmp_path: Path) -> None:
