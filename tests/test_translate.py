@@ -169,6 +169,7 @@ def test_lexical_time_phrases_open_clauses_in_english_order(lexical: LexicalTran
     assert out[6].startswith("Over the past ten years,") and "nearly 300" in out[6]
     assert "accounted for" in out[7] and "accountinged" not in out[7]
     assert "deliver to" in out[8] and "arrive" not in out[8]
+    assert lexical.translate(["经过工作站的政策辅导。"])[0].startswith("Through")  # 经过 as a preposition
 
 
 # -- lexical translator --------------------------------------------------------------------------
