@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -238,7 +239,7 @@ class Dictionary:
                         if not key:
                             continue
                         # earlier senses/glosses, frequent words and fewer senses rank first
-                        score = si + 0.5 * gi + 0.3 * len(usable) ** 0.5 - 0.6 * _log1p(freq(word))
+                        score = si + 0.5 * gi + 0.3 * len(usable) ** 0.5 - 0.6 * math.log1p(freq(word))
                         score += 2.0 * e.is_proper
                         idx[key].append((score, word))
         out = {}
@@ -326,12 +327,6 @@ def american_spelling(s: str) -> str:
 
 def normalize_english(s: str) -> str:
     return re.sub(r"\s+", " ", s.strip().lower().strip(".,;:!?\"'"))
-
-
-def _log1p(x: float) -> float:
-    import math
-
-    return math.log1p(x)
 
 
 def _jieba_freq():  # -> Callable[[str], int]
