@@ -14,9 +14,18 @@ from __future__ import annotations
 
 from lemminflect import getInflection
 
-from .translate_rules import _DETERMINED, CLAUSE_END, PLURAL_AFTER, Unit, inflect
+from .translate_rules import (
+    CLAUSE_END,
+    DETERMINED,
+    OPENS_CLAUSE,
+    PLURAL_AFTER,
+    PLURAL_SUBJECTS,
+    Unit,
+    be_form,
+    inflect,
+    is_plural,
+)
 
-_PLURAL_PRONOUNS = frozenset({"we", "they", "you", "these", "those"})
 _SINGULAR_PRONOUNS = frozenset({"he", "she", "it", "this", "that"})
 _SKIP = frozenset("也 还 都 就 又 才 已 已经 仍 仍然 还是 只 只有 一直 确实 真 真的 总是 均 皆 却".split())
 _NAMES = ("nr", "ns", "nt")
@@ -36,16 +45,13 @@ def grammar_rules(units: list[Unit]) -> list[Unit]:
     return _relative_clauses(units)
 
 
-_OPENS = frozenset("。！？!?，；,;")
-
-
 def _subject_articles(units: list[Unit]) -> None:
     """A bare common noun opening a sentence or clause takes "the": 记者了解到 -> The reporter learned."""
     for i, u in enumerate(units):
-        if not (i == 0 or units[i - 1].zh in _OPENS) or not (u.nounish() or u.flag == "gl"):
+        if not (i == 0 or units[i - 1].zh in OPENS_CLAUSE) or not (u.nounish() or u.flag == "gl"):
             continue
         first = u.en[0]
-        if not first[:1].islower() or first.lower() in _DETERMINED or _plural(u.en[-1]):
+        if not first[:1].islower() or first.lower() in DETERMINED or is_plural(u.en[-1]):
             continue
         nxt = units[i + 1] if i + 1 < len(units) else None
         if nxt is None or nxt.zh in CLAUSE_END:
@@ -75,11 +81,11 @@ def _agreement(units: list[Unit]) -> None:
             continue
         subj, last = units[k], units[k].en[-1].lower()
         counted = k > 0 and " ".join(units[k - 1].en) in PLURAL_AFTER
-        plural = subj.flag[:1] == "n" and (_plural(last) or counted)
+        plural = subj.flag[:1] == "n" and (is_plural(last) or counted)
         if u.en == ["is"]:
             if last == "i":
                 u.en = ["am"]
-            elif last in _PLURAL_PRONOUNS or plural:  # 这些材料是 -> these materials are
+            elif last in PLURAL_SUBJECTS or plural:  # 这些材料是 -> these materials are
                 u.en = ["are"]
         elif last in _SINGULAR_PRONOUNS or (subj.flag[:1] == "n" and subj.flag != "vn" and last.isalpha()
                                             and not last.endswith("s") and not plural):
@@ -140,9 +146,9 @@ def _relative_clauses(units: list[Unit]) -> list[Unit]:
         if not n or not v.flag.startswith("v") or v.flag == "vn" or not v.en or (nxt and nxt.nounish()):
             continue
         head = out[i + 1:i + 1 + n]
-        if head[0].en[0].lower() not in _DETERMINED:
+        if head[0].en[0].lower() not in DETERMINED:
             head[0].en = ["the"] + head[0].en
-        if i > 1 and out[i - 2].en and out[i - 2].zh not in _OPENS and out[i - 2].flag[:1] not in "pdc":
+        if i > 1 and out[i - 2].en and out[i - 2].zh not in OPENS_CLAUSE and out[i - 2].flag[:1] not in "pdc":
             continue  # a subject or an object inside the clause: the order stays
         v.en = [inflect(v.en[0], "VBN")] + v.en[1:]
         out[i - 1:i + 1 + n] = head + [v, Unit("的", "uj", [])]
@@ -150,8 +156,8 @@ def _relative_clauses(units: list[Unit]) -> list[Unit]:
 
 
 def _predicate_adjectives(units: list[Unit]) -> None:
-    """Noun + adjective closing a clause -> noun + is/are + adjective (市场需求很大 -> the market demand is
-    large): Chinese needs no copula."""
+    """Noun + adjective closing a clause -> noun + is/are + adjective (效果明显。 -> the effect is
+    obvious): Chinese needs no copula (with a degree adverb, 价格很高: translate_rules._copula)."""
     for i in range(1, len(units)):
         u, prev = units[i], units[i - 1]
         nxt = units[i + 1] if i + 1 < len(units) else None
@@ -160,15 +166,9 @@ def _predicate_adjectives(units: list[Unit]) -> None:
         if prev.flag == "vn" or not (prev.nounish() or prev.flag.startswith(("r", "gl", *_NAMES))):
             continue
         last = prev.en[-1].lower()
-        if prev.flag == "r" and last not in _SINGULAR_PRONOUNS | _PLURAL_PRONOUNS | {"i"}:
+        if prev.flag == "r" and last not in _SINGULAR_PRONOUNS | PLURAL_SUBJECTS | {"i"}:
             continue
-        be = "am" if last == "i" else "are" if last in _PLURAL_PRONOUNS or (
-            _plural(last) and prev.flag[:1] == "n") else "is"
-        u.en = [be] + u.en
-
-
-def _plural(word: str) -> bool:
-    return word.endswith("s") and not word.endswith("ss")
+        u.en = [be_form(prev)] + u.en
 
 
 def _nominal_verbs(units: list[Unit]) -> None:
@@ -184,7 +184,7 @@ def _indefinite(units: list[Unit]) -> None:
     """一 + a singular noun -> "a" (一女孩 -> a girl, not "one girl")."""
     for i in range(len(units) - 1):
         u, nxt = units[i], units[i + 1]
-        if u.zh == "一" and u.en == ["one"] and nxt.nounish() and not _plural(nxt.en[-1]) \
+        if u.zh == "一" and u.en == ["one"] and nxt.nounish() and not is_plural(nxt.en[-1]) \
                 and nxt.en[0][:1].islower():
             u.en = ["a"]
 
@@ -198,7 +198,7 @@ def _all(units: list[Unit]) -> None:
             k = _subject(units, i)
             subj = units[k] if k is not None else Unit("", "x", [""])
             last = subj.en[-1].lower()
-            if not (last in _PLURAL_PRONOUNS or (subj.flag[:1] == "n" and _plural(last))):
+            if not (last in PLURAL_SUBJECTS or (subj.flag[:1] == "n" and is_plural(last))):
                 u.en = []
 
 
@@ -225,6 +225,6 @@ def _localisers(units: list[Unit]) -> None:
             u.en = []  # 从气体中 -> from the gas: the preposition is there already
             continue
         first = units[k]
-        det = [] if not first.en[0][:1].islower() or first.en[0].lower() in _DETERMINED else ["the"]
+        det = [] if not first.en[0][:1].islower() or first.en[0].lower() in DETERMINED else ["the"]
         first.en = [_LOCALISERS[u.zh]] + det + first.en
         u.en = []

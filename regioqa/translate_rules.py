@@ -35,7 +35,7 @@ DEMONSTRATIVES = {"这": "this", "那": "that", "每": "every", "一": "a", "各
                   "某": "a certain", "哪": "which", "几": "several", "多": "many", "整": "the whole"}
 _NOUN = ("n", "vn", "ng", "nz", "gl", "an")
 _NAME = ("nr", "ns", "nt", "gl")
-_DETERMINED = ("a", "an", "the", "this", "that", "these", "those", "every", "each", "our", "their", "my",
+DETERMINED = ("a", "an", "the", "this", "that", "these", "those", "every", "each", "our", "their", "my",
                "his", "her", "its", "your", "some", "many", "several", "all", "any", "no", "a certain")
 
 
@@ -83,18 +83,29 @@ def apply_rules(units: list[Unit]) -> list[str]:
 PP_OBJECT = 4
 PP_HEADS = frozenset({"在", "于"})
 DEGREE = frozenset({"很", "非常", "十分", "特别", "比较", "太", "挺", "更", "最", "相当", "极"})
-_PLURAL_SUBJECTS = frozenset({"we", "they", "you", "these", "those"})
+PLURAL_SUBJECTS = frozenset({"we", "they", "you", "these", "those"})
+
+
+def is_plural(word: str) -> bool:
+    """An English plural by its ending ("brokers", not "business")."""
+    return word.endswith("s") and not word.endswith("ss")
+
+
+def be_form(subject: Unit) -> str:
+    """am/is/are for ``subject`` (its last English word; nouns by their ending, pronouns by person)."""
+    last = subject.en[-1].lower()
+    if last == "i":
+        return "am"
+    return "are" if last in PLURAL_SUBJECTS or (is_plural(last) and subject.flag[:1] == "n") else "is"
 
 
 def _copula(units: list[Unit]) -> None:
-    """Noun + degree adverb + adjective (价格很高) -> "price is high": Chinese needs no copula."""
+    """Noun + degree adverb + adjective (价格很高) -> "price is high": Chinese needs no copula (without
+    the adverb: :func:`regioqa.translate_grammar._predicate_adjectives`)."""
     for i in range(1, len(units) - 1):
         prev, u, nxt = units[i - 1], units[i], units[i + 1]
         if u.zh in DEGREE and nxt.flag[:1] == "a" and prev.en and prev.flag[:1] in "nr":
-            last = prev.en[-1].lower()
-            be = "are" if last in _PLURAL_SUBJECTS or (last.endswith("s") and prev.flag[:1] == "n") else (
-                "am" if last == "i" else "is")
-            u.en = [be] + u.en
+            u.en = [be_form(prev)] + u.en
 
 
 
@@ -183,10 +194,10 @@ def _de_phrases(units: list[Unit]) -> list[Unit]:
                 x = out[-left:]
                 del out[-left:]
                 y = units[i + 1:i + 1 + right]
-                head = [] if y[0].en and y[0].en[0].lower() in _DETERMINED else ["the"]
+                head = [] if y[0].en and y[0].en[0].lower() in DETERMINED else ["the"]
                 out.append(Unit("".join(v.zh for v in y), "n", head + [t for v in y for t in v.en]))
                 of_the = ["of", "the"] if x[0].nounish() and x[0].en and x[0].en[0][:1].islower() and \
-                    x[0].en[0].lower() not in _DETERMINED else ["of"]
+                    x[0].en[0].lower() not in DETERMINED else ["of"]
                 out.append(Unit("的", "uj", of_the + [t for v in x for t in v.en]))
                 i += 1 + right
                 continue
@@ -202,7 +213,7 @@ def _articles(units: list[Unit]) -> None:
         if not u.nounish() or u.flag == "vn" or not prev.en or prev.flag[:1] not in ARTICLE_AFTER:
             continue
         first = u.en[0]
-        if first.lower() in _DETERMINED or first.lower() in _NO_ARTICLE or not first[:1].islower() \
+        if first.lower() in DETERMINED or first.lower() in _NO_ARTICLE or not first[:1].islower() \
                 or first.split(" ")[0] in _PREPOSITIONS \
                 or prev.en[-1].endswith(_NOUN_ENDINGS) or prev.en[-1].lower() in _NO_ARTICLE \
                 or (u.en[-1].endswith("s") and not u.en[-1].endswith("ss")):  # bare plurals
@@ -233,7 +244,7 @@ _NOT_ON = frozenset({"电", "专电", "至", "到", "起", "以来", "前", "后
 _ORDINAL = re.compile(r"(\d+(st|nd|rd|th)|first|second|third|[a-z]+th)$")
 _YEAR_DATE = re.compile(r"([A-Z][a-z]+ )?\d{4}$")
 _PERIOD_EDGE = {"底": "the end of", "末": "the end of", "初": "the beginning of"}
-_OPENS_CLAUSE = frozenset("，。；！？,;!?")
+OPENS_CLAUSE = frozenset("，。；！？,;!?")
 _DAY_DATE = re.compile(r"[A-Z][a-z]+ \d{1,2}(, \d{4})?$")
 CLAUSE_END = frozenset("，。；：！？,;:!?()（）“”\"")
 CONTROL_VERBS = frozenset("需要 想 希望 开始 继续 计划 决定 努力 帮助 准备 打算 愿意 喜欢 试图 尝试 "
@@ -265,7 +276,7 @@ def _verb_chains(units: list[Unit]) -> None:
                 and (nxt is None or nxt.zh not in _NOT_ON)):
             u.en = ["on"] + u.en  # 12月10日落幕 -> closed on December 10
         elif u.flag == "m" and u.en and _YEAR_DATE.match(" ".join(u.en)) and u.zh[-1:] in "年月" and nxt:
-            opens = i == 0 or units[i - 1].zh in _OPENS_CLAUSE
+            opens = i == 0 or units[i - 1].zh in OPENS_CLAUSE
             if nxt.zh in _PERIOD_EDGE:  # 2023年底 -> (at) the end of 2023
                 u.en = (["at"] if opens else []) + [_PERIOD_EDGE[nxt.zh]] + u.en
                 nxt.en = []
@@ -273,7 +284,7 @@ def _verb_chains(units: list[Unit]) -> None:
                     nxt.en and nxt.en[0].startswith(POST)):
                 u.en = ["in"] + u.en  # 2023年，... -> In 2023, ...
         if u.flag == "m" and u.en and _ORDINAL.match(u.en[0]) and "第" in u.zh and (
-                i == 0 or not units[i - 1].en or units[i - 1].en[-1].lower() not in _DETERMINED):
+                i == 0 or not units[i - 1].en or units[i - 1].en[-1].lower() not in DETERMINED):
             u.en = ["the"] + u.en  # 第44届 -> the 44th session
         if u.zh in ("等", "等等") and u.flag.startswith("u"):  # A、B等国家 -> A, B and other countries
             listed = [v for v in units[max(0, i - 12):i] if v.zh == "、"]  # A、B、C等 -> A, B, C, etc.
