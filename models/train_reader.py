@@ -120,6 +120,12 @@ _ZH_WH = [("多少", "多少"), ("几", "多少"), ("哪一年", "哪一年"), (
           ("为什么", "为什么")]
 
 
+def repeat_source(examples: list[dict[str, Any]], source: str, times: int) -> list[dict[str, Any]]:
+    """``times - 1`` extra copies (ids ``#<source>K``) of the examples from ``source``'s articles."""
+    return [{**e, "id": f"{e['id']}#{source}{k}"} for k in range(1, times)
+            for e in examples if e["article"].startswith(f"{source}:")]
+
+
 def keyword_question(question: str, rng: random.Random) -> str | None:
     """The question as key terms plus a question word, the shape an English question reaches the reader
     in (``reader.english_question="zh"``: dictionary terms in English word order, so sometimes
@@ -468,8 +474,7 @@ def main(argv: list[str] | None = None) -> None:
     extras = reader_data.round3_extras(data["train"], args.seed, args.en_frac, args.mixed_frac,
                                        args.near_miss_frac) if args.round3 else []
     xq = reader_data.xquad_split(xquad_dir())["train"] * args.xquad_repeat if args.round3 else []
-    cmrc = [{**e, "id": f"{e['id']}#cmrc{k}"} for k in range(1, args.cmrc_repeat)
-            for e in data["train"] if e["article"].startswith("cmrc-trial:")]
+    cmrc = repeat_source(data["train"], "cmrc-trial", args.cmrc_repeat)
     examples += extras + xq + cmrc
     mix = {k: sum(e["id"].endswith(k) or f"{k}-" in e["id"] for e in examples)
            for k in ("#neg", "#kw", "#en", "#mix", "#nm")}

@@ -50,6 +50,13 @@ def test_hard_negatives_pair_a_question_with_another_paragraph_lacking_its_answe
     assert not tr.augment(EXAMPLES, seed=1, hard_neg_frac=0.0, keyword_frac=0.0)[4:]
 
 
+def test_repeat_source_copies_only_that_source_with_new_ids(tr) -> None:
+    exs = [{"id": "c1", "article": "cmrc-trial:A", "question": "q"}, {"id": "d1", "article": "drcd:B"}]
+    extra = tr.repeat_source(exs, "cmrc-trial", 3)
+    assert [e["id"] for e in extra] == ["c1#cmrc-trial1", "c1#cmrc-trial2"]
+    assert all(e["question"] == "q" for e in extra) and tr.repeat_source(exs, "cmrc-trial", 1) == []
+
+
 def test_keyword_questions_keep_terms_and_a_question_word(tr) -> None:
     q = tr.keyword_question("国家乳业技术创新中心的总经理叫什么名字？", random.Random(0))
     assert q is not None and q.endswith("什么？")
