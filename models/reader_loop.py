@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from regioqa.quantize import native_bf16
 from regioqa.tensors import pad_ids
 
 
@@ -36,11 +37,17 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def amp_dtype(device: torch.device, bf16: bool) -> torch.dtype | None:
-    """Autocast dtype: bf16 where the device supports it, fp16 on older GPUs, None with ``--no-bf16``
-    on CPU (fp32)."""
+def amp_dtype(device: torch.device, bf16: bool | None) -> torch.dtype | None:
+    """Autocast dtype: bf16 where the device supports it, fp16 on older GPUs; on the CPU bf16 when
+    asked (``--bf16``) or, by default (None), where the CPU multiplies bf16 natively, else None (fp32).
+
+    >>> amp_dtype(torch.device("cpu"), False) is None
+    True
+    """
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if bf16 is None:
+        bf16 = native_bf16()
     return torch.bfloat16 if bf16 else None
 
 
@@ -70,7 +77,7 @@ class LoopConfig:
     warmup: float = 0.08
     seed: int = 13
     device: str = "auto"
-    bf16: bool = True
+    bf16: bool | None = None  # None: bf16 where the CPU has it natively (amp_dtype)
     ckpt_minutes: float = 10.0
     stop_at: str | None = None  # UTC HH:MM
     max_steps_this_run: int | None = None  # stop (after a checkpoint) after this many steps

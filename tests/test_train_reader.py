@@ -207,3 +207,14 @@ def test_choose_threshold_respects_the_cap_on_declined_answerable_questions() ->
     # no answerable question may be declined: decline only below 1.0 (-1.0 and 0.5, unanswerable)
     assert rc.choose_threshold(margins, f1, answerable, max_declined=0.0) == (1.0, pytest.approx(4.5 / 7))
     assert rc.choose_threshold([1.0], [1.0], [True], 0.0) == (None, 1.0)  # nothing to gain by declining
+
+
+def test_bf16_autocast_on_the_cpu_only_where_it_is_native_unless_asked(tr) -> None:
+    import torch
+
+    from regioqa.quantize import native_bf16
+
+    cpu = torch.device("cpu")
+    assert tr.amp_dtype(cpu, None) == (torch.bfloat16 if native_bf16() else None)
+    assert tr.amp_dtype(cpu, True) == torch.bfloat16
+    assert tr.amp_dtype(cpu, False) is None
