@@ -57,3 +57,12 @@ def test_headline_has_one_row_per_figure_with_its_baseline(harness) -> None:
 
 def test_headline_of_a_failed_section_is_empty(harness) -> None:
     assert harness.headline({"text": {"status": "error"}, "reader": {}}) == []
+
+
+def test_plain_pytorch_bf16_is_timed_only_where_the_cpu_has_it(harness, monkeypatch) -> None:
+    import regioqa.quantize as q
+
+    monkeypatch.setattr(q, "native_bf16", lambda: False)
+    assert harness.variants_here() == [v for v in harness.PRECISIONS if v != "bf16"]
+    monkeypatch.setattr(q, "native_bf16", lambda: True)
+    assert harness.variants_here() == list(harness.PRECISIONS)
