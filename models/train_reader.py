@@ -23,6 +23,7 @@ Example (measure a few steps, then the real run in the background)::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import re
@@ -267,12 +268,14 @@ _PREPARED: set[Path] = set()
 
 def artifact_reader(args: argparse.Namespace, **config: Any):
     """A Reader over the committed artifact as shipped: rebuilt by reader_artifact.prepare into
-    ``WORK/eval-model`` (once per run), with ``ReaderConfig(batch_size=32, **config)``."""
+    ``WORK/eval-model-NAME-HASH`` (once per run; the hash of the artifact's path keeps two artifacts
+    that share a folder name apart), with ``ReaderConfig(batch_size=32, **config)``."""
     from regioqa.config import ReaderConfig
     from regioqa.reader import Reader
     from regioqa.reader_artifact import prepare
 
-    out = WORK / f"eval-model-{ARTIFACT.name}"
+    tag = hashlib.sha1(str(ARTIFACT.resolve()).encode()).hexdigest()[:8]
+    out = WORK / f"eval-model-{ARTIFACT.name}-{tag}"
     if out not in _PREPARED:
         prepare(out, args.base, ARTIFACT)
         _PREPARED.add(out)
