@@ -9,6 +9,7 @@ turn paragraphs into an article body with offsets.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,17 +127,21 @@ def normalize_date(value: object) -> str | None:
 
     >>> normalize_date("2024年3月5日 08:00"), normalize_date("2024-03-05T08:00:00Z"), normalize_date("soon")
     ('2024-03-05', '2024-03-05', None)
+    >>> normalize_date("2024-02-31"), normalize_date((2023, 2, 29)), normalize_date("2024-02-29")
+    (None, None, '2024-02-29')
     """
     if value is None:
         return None
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d")  # type: ignore[union-attr]
     if isinstance(value, tuple | list) and len(value) >= 3 and all(isinstance(x, int) for x in value[:3]):
-        return f"{value[0]:04d}-{value[1]:02d}-{value[2]:02d}"
-    m = _DATE_RE.search(str(value))
-    if not m:
+        y, mo, d = value[:3]
+    else:
+        m = _DATE_RE.search(str(value))
+        if not m:
+            return None
+        y, mo, d = (int(x) for x in m.groups())
+    try:  # a real calendar date: no 31 February, no 29 February outside leap years
+        return datetime.date(y, mo, d).isoformat()
+    except ValueError:
         return None
-    y, mo, d = (int(x) for x in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
