@@ -11,7 +11,7 @@ with it the figures are in-sample; ``--no-lexicon`` scores the translator withou
 with it is the 5-fold cross-validation of ``python models/train_lexicon.py``.
 
     nice -n 10 python benchmarks/bench_translate.py [--data ../shared/data/mt-dev/wmt22-zhen] [--limit N]
-        [--out out/wmt22.lexical.en] [--no-lexicon]
+        [--out out/wmt22.lexical.en] [--no-lexicon] [--embedder]
 """
 
 from __future__ import annotations
@@ -35,10 +35,17 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N lines only (0: all)")
     ap.add_argument("--out", type=Path, default=None, help="write our translations here")
     ap.add_argument("--no-lexicon", action="store_true", help="without the learned lexicon")
+    ap.add_argument("--embedder", action="store_true",
+                    help="choose senses the table has no opinion on by e5 similarity to the sentence")
     args = ap.parse_args()
     wmt = read_wmt22(args.data, args.limit)
     src, refs = wmt.src, wmt.refs
-    tr = LexicalTranslator(lexicon=None) if args.no_lexicon else LexicalTranslator()
+    emb = None
+    if args.embedder:
+        from regioqa.embed import Embedder
+
+        emb = Embedder().warm_up()
+    tr = LexicalTranslator(lexicon=None if args.no_lexicon else "packaged", embedder=emb)
     tr.translate(["预热。"])  # load jieba, CC-CEDICT and the glossary outside the timed part
     t0 = time.perf_counter()
     hyp = tr.translate(src)

@@ -218,3 +218,28 @@ def test_bf16_autocast_on_the_cpu_only_where_it_is_native_unless_asked(tr) -> No
     assert tr.amp_dtype(cpu, None) == (torch.bfloat16 if native_bf16() else None)
     assert tr.amp_dtype(cpu, True) == torch.bfloat16
     assert tr.amp_dtype(cpu, False) is None
+
+
+def test_average_readers_mixes_tensors_and_keeps_the_first_settings(tmp_path: Path) -> None:
+    import json
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    spec = importlib.util.spec_from_file_location("average_readers_t", REPO / "models" / "average_readers.py")
+    assert spec and spec.loader
+    avg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(avg)
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, v in ((a, 1.0), (b, 3.0)):
+        d.mkdir()
+        save_file({"w": torch.full((2, 2), v, dtype=torch.float16)}, str(d / "trained.safetensors"))
+        (d / "reader_settings.json").write_text(json.dumps({"rank_penalty": v}), encoding="utf-8")
+    out = avg.average(a, b, tmp_path / "out", alpha=0.25)
+    w = load_file(str(out / "trained.safetensors"))["w"]
+    assert w.dtype == torch.float16 and torch.allclose(w.float(), torch.full((2, 2), 1.5))
+    settings = json.loads((out / "reader_settings.json").read_text(encoding="utf-8"))
+    assert settings["rank_penalty"] == 1.0 and settings["average"]["alpha"] == 0.25
+    save_file({"v": torch.zeros(1)}, str(b / "trained.safetensors"))
+    with pytest.raises(SystemExit, match="different tensors"):
+        avg.average(a, b, tmp_path / "bad", alpha=0.5)
