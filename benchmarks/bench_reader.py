@@ -76,18 +76,20 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     english = [g["question"] for g in gold if g["lang"] == "en"][: args.questions or None]
     qa.ask(questions[0], k=args.k)  # warm-up: embedder, dictionary, translator, first forward
     qa.ask(english[0], k=args.k)
-    lat, read, lat_en = [], [], []
+    lat, read, lat_en, hits_read, hits_read_en = [], [], [], [], []
     for q in questions:
         t = time.perf_counter()
         qa.ask(q, k=args.k)
         lat.append(time.perf_counter() - t)
         read.append(qa.last_timings["read_s"])
+        hits_read.append(qa.last_read)  # fewer than k after an early exit (reader.early_exit_margin)
     for q in english:  # English questions: read in each form reader.english_question gives (two for "both")
         t = time.perf_counter()
         qa.ask(q, k=args.k)
         lat_en.append(time.perf_counter() - t)
+        hits_read_en.append(qa.last_read)
 
-    # throughput: the windows the reader saw for every question, batched vs one at a time
+    # throughput: the windows of every retrieved hit (all k, early exit or not), batched vs one at a time
     passages = []
     for q in questions:
         for h in index.search(q, k=args.k):
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "ask_p50_s": round(statistics.median(lat), 3), "ask_p95_s": round(percentile(lat, 95), 3),
         "read_p50_s": round(statistics.median(read), 3),
         "ask_en_p50_s": round(statistics.median(lat_en), 3), "english_questions": len(english),
+        "hits_read_mean": round(statistics.mean(hits_read), 2),
+        "hits_read_mean_en": round(statistics.mean(hits_read_en), 2),
         "windows": len(windows),
         "mean_window_tokens": round(statistics.mean(len(w.input_ids) for w in windows)),
         "batch_size": cfg.reader.batch_size,

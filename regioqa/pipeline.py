@@ -76,6 +76,7 @@ class RegioQA:
         self._translator_error: str | None = None
         self._dictionary: Any = None
         self.last_timings: dict[str, float] = {}
+        self.last_read = 0  # hits the last read() looked at (fewer than retrieved after an early exit)
 
     @classmethod
     def load(cls, index_dir: str | Path, config: Config | None = None, reader: Reader | None = None,
@@ -172,9 +173,27 @@ class RegioQA:
              ) -> list[Answer]:
         """The reader's answers to ``question`` from ``hits`` (each of :meth:`reader_questions` read;
         the reading whose best answer clears its no-answer score by most is kept, an answer before an
-        abstention)."""
+        abstention).
+
+        Early exit (``reader.read_first`` above 0, one answer wanted): the top ``reader.read_first``
+        hits are read first, and when their best answer passes the answer check and clears its
+        no-answer score by at least the margin, the other hits are not read; otherwise all are read
+        (the first ones again). ``last_read`` records how many hits were read.
+        """
         lang = question_lang(question)
         forms = self.reader_questions(question, [h.chunk.text for h in hits])
+        cfg = self.config.reader
+        first = cfg.read_first
+        if 0 < first < len(hits) and (top_k or cfg.top_k) == 1:
+            answers = self._read_forms(question, forms, hits[:first], articles, top_k, lang)
+            if answers and not answers[0].is_no_answer and answers[0].margin >= cfg.early_exit_margin:
+                self.last_read = first
+                return answers
+        self.last_read = len(hits)
+        return self._read_forms(question, forms, hits, articles, top_k, lang)
+
+    def _read_forms(self, question: str, forms: list[str], hits: list[Hit], articles: dict[str, Article],
+                    top_k: int | None, lang: str) -> list[Answer]:
         runs = self.reader.run_many(forms, hits, articles, top_k=top_k, lang=lang)
         best = max(runs, key=confidence)
         return self.check(question, best, hits) if self.config.reader.check_constraints else best
@@ -218,5 +237,6 @@ class RegioQA:
         if translate or (translate is None and is_english(q)):
             self._translate(answers)
         self.last_timings = {"retrieve_s": t1 - t0, "read_s": t2 - t1,
-                             "translate_s": time.perf_counter() - t2, "passages": float(len(hits))}
+                             "translate_s": time.perf_counter() - t2, "passages": float(len(hits)),
+                             "passages_read": float(self.last_read)}
         return answers

@@ -119,6 +119,30 @@ def test_both_mode_reads_each_form_and_keeps_the_more_confident_reading(index_di
     assert [(a.text, a.start) for a in qa.ask(q, k=2)] == [(a.text, a.start) for a in got]
 
 
+def test_early_exit_reads_the_first_hits_and_stops_only_when_sure(index_dir: Path, tiny: Path) -> None:
+    q = "国家乳业技术创新中心吸纳了多少家成员单位？"
+    full = _qa(index_dir, tiny, None, top_k=1, read_first=0)
+    hits = full.index.search(q, k=4)
+    everything = full.read(q, hits, full.index.articles)
+    assert full.last_read == 4  # read_first=0: no early exit
+    first = full.read(q, hits[:2], full.index.articles)
+    margin = first[0].margin
+    # a bar the first two hits' answer clears: they alone are read, and their answer is kept
+    sure = _qa(index_dir, tiny, None, top_k=1, read_first=2, early_exit_margin=margin - 1e-3)
+    got = sure.read(q, hits, sure.index.articles)
+    assert sure.last_read == 2 and [(a.text, a.start) for a in got] == [(a.text, a.start) for a in first]
+    # a bar it misses: every hit is read, and the answer is the one reading them all gives
+    unsure = _qa(index_dir, tiny, None, top_k=1, read_first=2, early_exit_margin=margin + 1e-3)
+    got = unsure.read(q, hits, unsure.index.articles)
+    assert unsure.last_read == 4
+    assert [(a.text, a.start) for a in got] == [(a.text, a.start) for a in everything]
+    # several answers asked for: every hit is read
+    assert len(sure.ask(q, k=4, n=2)) >= 1 and sure.last_read == 4
+    assert sure.ask(q, k=4)[0].text == first[0].text and sure.last_timings["passages_read"] == 2
+    with pytest.raises(InputError, match="read_first"):
+        Config().override({"reader.read_first": -1})
+
+
 def test_english_terms_take_the_rendering_the_passages_use(index_dir: Path, tiny: Path) -> None:
     qa = _qa(index_dir, tiny, None, english_question="zh")
     q = "How many people are in the team?"
