@@ -1,7 +1,7 @@
 """OpenVINO int8 for the reader (NNCF post-training quantisation): windows/s and agreement with fp32.
 
-Not a dependency of regioqa: ``pip install nncf`` first (3.4.0 measured). The reader's OpenVINO IR (built
-by ``regioqa models prepare`` or the first ``ask``) is quantised with ``nncf.quantize`` (transformer
+Not a dependency of regioqa: ``pip install nncf`` first (3.4.0 measured). The reader, converted to
+OpenVINO as ``regioqa/ov_runtime.py`` does, is quantised with ``nncf.quantize`` (transformer
 preset: SmoothQuant, fast bias correction) on windows of DRCD *test* questions, then fp32 and int8 are
 timed on the same windows of DRCD *dev* questions, interleaved, and their start/end argmax compared.
 
@@ -32,18 +32,6 @@ def _pairs(path: Path, n: int, seed: int) -> list[tuple[str, str]]:
     return pairs[:n]
 
 
-def _batch(windows: list[Any]) -> dict[str, Any]:
-    import numpy as np
-
-    n = max(len(w.input_ids) for w in windows)
-    ids = np.ones((len(windows), n), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for i, w in enumerate(windows):
-        ids[i, : len(w.input_ids)] = w.input_ids
-        mask[i, : len(w.input_ids)] = 1
-    return {"input_ids": ids, "attention_mask": mask}
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the ../shared folder")
@@ -61,13 +49,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from regioqa import ov_runtime
     from regioqa.config import ReaderConfig
-    from regioqa.paths import models_dir
     from regioqa.reader import Reader, _Passage
+    from regioqa.tensors import pad_ids
 
-    reader = Reader(config=ReaderConfig(backend="openvino")).warm_up()
-    entry = models_dir() / "openvino" / ov_runtime.cache_key(
-        reader.model_path, ("start_logits", "end_logits"))
-    fp32_model = ov.Core().read_model(str(entry / "model.xml"))
+    reader = Reader(config=ReaderConfig(backend="torch")).warm_up()
+    fp32_model = ov_runtime.convert(reader.model, ("start_logits", "end_logits"))
+    pad = reader.tokenizer.pad_token_id
+
+    def batch(ws: list[Any]) -> dict[str, Any]:
+        ids, mask = pad_ids([w.input_ids for w in ws], pad)
+        return {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
     qa = args.shared / "data" / "qa-train"
 
     def windows(path: Path, n: int, seed: int) -> list[Any]:
@@ -75,11 +66,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     cal = windows(qa / "DRCD_test.json", args.calibration, 0)
     t = time.perf_counter()
-    int8_model = nncf.quantize(fp32_model, nncf.Dataset(cal, lambda w: _batch([w])),
+    int8_model = nncf.quantize(fp32_model, nncf.Dataset(cal, lambda w: batch([w])),
                                model_type=nncf.ModelType.TRANSFORMER, subset_size=len(cal))
     quantize_s = time.perf_counter() - t
     test = windows(qa / "DRCD_dev.json", args.windows, 1)[: args.windows]
-    batches = [_batch(test[i: i + 8]) for i in range(0, len(test), 8)]
+    batches = [batch(test[i: i + 8]) for i in range(0, len(test), 8)]
     props = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY",
              "INFERENCE_NUM_THREADS": args.threads}
     core = ov.Core()

@@ -12,12 +12,12 @@ import json
 import sys
 from pathlib import Path
 
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from regioqa.io import atomic_write_json  # noqa: E402
+from regioqa.io import atomic_open, atomic_write_json  # noqa: E402
 
 TENSORS = "trained.safetensors"
 SETTINGS = "reader_settings.json"
@@ -34,10 +34,8 @@ def average(a: Path, b: Path, out: Path, alpha: float) -> Path:
     if ta.keys() != tb.keys():
         raise SystemExit(f"{a} and {b} hold different tensors: {sorted(ta.keys() ^ tb.keys())[:3]}")
     mix = {k: ((1 - alpha) * ta[k].float() + alpha * tb[k].float()).to(ta[k].dtype).contiguous() for k in ta}
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (TENSORS + ".tmp")
-    save_file(mix, str(tmp))
-    tmp.replace(out / TENSORS)
+    with atomic_open(out / TENSORS, "wb") as f:
+        f.write(save(mix, metadata={"format": "pt"}))
     settings = json.loads((a / SETTINGS).read_text(encoding="utf-8"))
     settings["average"] = {"a": str(a), "b": str(b), "alpha": alpha}
     atomic_write_json(out / SETTINGS, settings)
