@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     qa.ask(questions[0], k=args.k)  # warm-up: embedder, dictionary, translator, first forward
     qa.ask(english[0], k=args.k)
     lat, read, lat_en, hits_read, hits_read_en = [], [], [], [], []
+    read_en, translate_en = [], []
     for q in questions:
         t = time.perf_counter()
         qa.ask(q, k=args.k)
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         qa.ask(q, k=args.k)
         lat_en.append(time.perf_counter() - t)
         hits_read_en.append(qa.last_read)
+        read_en.append(qa.last_timings["read_s"])
+        translate_en.append(qa.last_timings["translate_s"])  # the answer and its sentence into English
 
     # throughput: the windows of every retrieved hit (all k, early exit or not), batched vs one at a time
     passages = []
@@ -110,6 +113,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "ask_p50_s": round(statistics.median(lat), 3), "ask_p95_s": round(percentile(lat, 95), 3),
         "read_p50_s": round(statistics.median(read), 3),
         "ask_en_p50_s": round(statistics.median(lat_en), 3), "english_questions": len(english),
+        "read_en_p50_s": round(statistics.median(read_en), 3),
+        "translate_en_p50_s": round(statistics.median(translate_en), 3),
         "hits_read_mean": round(statistics.mean(hits_read), 2),
         "hits_read_mean_en": round(statistics.mean(hits_read_en), 2),
         "windows": len(windows),

@@ -180,12 +180,10 @@ class ReaderConfig:
     english_question: Literal["zh", "zh+en", "append", "en", "both"] = "both"
     # decline an answer whose passage does not state a year, role or unit the question names (constraints.py)
     check_constraints: bool = True
-    # early exit: read the top ``read_first`` hits first and stop there when their best answer clears its
-    # no-answer score by at least ``early_exit_margin`` (0: read every hit at once). Only when one answer
-    # is asked for. With 2 and 2.0, XQuAD (calibration and measurement articles, English and Chinese) and
-    # the gold set score exactly as reading all k=5; warm ask p50 0.78 -> 0.29 s (zh), 1.57 -> 0.71 s (en)
-    # on an AVX2 host. read_first=1 was faster (0.14 / 0.44 s) but changed 1 gold Chinese answer and 3 of
-    # 198 XQuAD English ones. See RegioQA.read and the README
+    # early exit: read the top ``read_first`` hits first (half as many, at least 1, for an English question
+    # read in two forms), then twice as many, ..., then all, stopping at the first stage whose best answer
+    # clears its no-answer score by ``early_exit_margin`` (0: read every hit at once). Only when one answer
+    # is asked for; no passage is read twice. Measured in the README ("Early exit"); see RegioQA.read
     read_first: NonNeg = 2
     early_exit_margin: float = 2.0
 

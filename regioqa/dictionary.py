@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from .english import STOPWORDS, american_spelling, base_forms, normalize_english
 from .errors import InputError
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.tsv"
@@ -41,11 +42,6 @@ _REGISTER = re.compile(r"^\((archaic|literary|classical|old|dialect|Tw|slang|bou
 _PAREN = re.compile(r"\s*\([^()]*\)\s*")
 _HANZI_REF = re.compile(r"[\u3400-\u9fff|]+\[[^\]]*\]")
 _TONE = re.compile(r"[1-5]$")
-_EN_STOP = frozenset(
-    "a an the of to in on at for by with and or is are was were be been what which who whom whose when where "
-    "why how does do did has have had this that these those it its from as into than then there their they "
-    "he she his her i you we our your can could would should will shall may might much many most more".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,29 +270,41 @@ class Dictionary:
     def expand_english(self, text: str, per_term: int = 2, max_ngram: int = 7) -> list[tuple[str, list[str]]]:
         """Greedy longest-match of English n-grams to Chinese terms, for cross-lingual retrieval.
 
-        Returns ``[(english_phrase, [chinese, ...]), ...]``; stopwords alone are skipped.
+        Returns ``[(english_phrase, [chinese, ...]), ...]``; stopwords alone are skipped, a word not
+        found is looked up by its base forms (:func:`regioqa.english.base_forms`), then a hyphenated one
+        by its parts; numbers stay digits (a year also as ``2023年``).
 
         >>> dict(get_dictionary().expand_english("dairy industry in Hohhot"))["Hohhot"][0]
         '呼和浩特'
         >>> dict(get_dictionary().expand_english("the centre's team"))["centre"][0]
         '中心'
+        >>> [zh[0] for _, zh in get_dictionary().expand_english("China-Tajikistan companies")]
+        ['中国', '塔吉克斯坦', '公司']
         """
         words = [w[:-2] if w.lower().endswith("'s") else w  # the centre's team -> centre, team
                  for w in re.findall(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?", text)]
         out: list[tuple[str, list[str]]] = []
         i = 0
         while i < len(words):
+            if words[i][0].isdigit():  # numbers as written in Chinese text: 2023 -> 2023年 or 2023
+                year = len(words[i]) == 4 and 1000 <= float(words[i]) <= 2100
+                out.append((words[i], [words[i] + "年", words[i]] if year else [words[i]]))
+                i += 1
+                continue
             for n in range(min(max_ngram, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + n])
-                if n == 1 and phrase.lower() in _EN_STOP:
+                if n == 1 and phrase.lower() in STOPWORDS:
                     continue
                 zh = self.to_chinese(phrase, k=per_term)
-                if not zh and n == 1 and phrase.lower().endswith("s") and len(phrase) > 3:
-                    zh = self.to_chinese(phrase[:-1], k=per_term)
+                for base in base_forms(phrase) if not zh and n == 1 else ():  # companies -> company
+                    if zh := self.to_chinese(base, k=per_term):
+                        break
                 if zh:
                     out.append((phrase, zh))
                     i += n
                     break
+                if n == 1 and "-" in phrase.strip("-"):  # China-Tajikistan -> China, Tajikistan
+                    out += self.expand_english(phrase.replace("-", " "), per_term, max_ngram)
             else:
                 i += 1
         return out
@@ -306,27 +314,6 @@ def _leading_name(gloss: str) -> str:
     """The leading run of capitalised words of a proper-noun gloss (the name without its description)."""
     m = re.match(r"(?:[A-Z][\w'\-]*(?: |$))+", gloss.split(",")[0] + " ")
     return m.group(0).strip() if m else gloss
-
-
-_BRITISH = ((re.compile(r"(?<=[a-z]{2})tre(s?)\b"), r"ter\1"),
-            (re.compile(r"(?<=[a-z]{3})our(s?)\b"), r"or\1"),
-            (re.compile(r"(?<=[a-z]{2})is(e|es|ed|ing|ation|ations)\b"), r"iz\1"),
-            (re.compile(r"\bprogramme(s?)\b"), r"program\1"), (re.compile(r"\bdefence\b"), "defense"))
-
-
-def american_spelling(s: str) -> str:
-    """US spelling of a British-spelt (lower-case) phrase, as CC-CEDICT glosses it.
-
-    >>> american_spelling("research centre"), american_spelling("labour"), american_spelling("organisation")
-    ('research center', 'labor', 'organization')
-    """
-    for pattern, us in _BRITISH:
-        s = pattern.sub(us, s)
-    return s
-
-
-def normalize_english(s: str) -> str:
-    return re.sub(r"\s+", " ", s.strip().lower().strip(".,;:!?\"'"))
 
 
 def _jieba_freq():  # -> Callable[[str], int]

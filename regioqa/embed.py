@@ -35,7 +35,7 @@ from .io import file_signature, update_with_files
 from .paths import models_dir
 from .quantize import quantize_model, resolve_dtype
 from .registry import ensure
-from .tensors import pad_ids
+from .tensors import pad_ids, token_batches
 
 # substring of the model name/path -> (query prefix, passage prefix, pooling)
 FAMILIES: list[tuple[str, tuple[str, str, str]]] = [
@@ -381,24 +381,6 @@ class Embedder:
         vecs = acc / wsum[:, None]
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return vecs.astype(np.float32)
-
-
-def token_batches(lengths: Sequence[int], batch_size: int, batch_tokens: int | None) -> list[list[int]]:
-    """Split positions ``0..n-1`` (lengths sorted longest first) into batches of at most ``batch_size``
-    items and, with ``batch_tokens``, at most that many padded tokens (long texts go in small batches,
-    short ones in big ones; a single text over the budget is a batch of its own).
-
-    >>> token_batches([500, 400, 100, 90, 20, 10], 4, 1000)
-    [[0, 1], [2, 3, 4, 5]]
-    """
-    out: list[list[int]] = []
-    bs = max(int(batch_size), 1)
-    i = 0
-    while i < len(lengths):
-        n = bs if not batch_tokens else max(1, min(bs, int(batch_tokens) // max(lengths[i], 1)))
-        out.append(list(range(i, min(i + n, len(lengths)))))
-        i += n
-    return out
 
 
 def check_texts(texts: Sequence[str]) -> list[str]:

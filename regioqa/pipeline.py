@@ -27,7 +27,7 @@ from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
 from .index import Index
-from .reader import Reader, question_lang
+from .reader import Reader, ScoreCache, question_lang
 from .text import has_chinese
 from .translate import load_translator
 from .types import NO_TRANSLATOR, Answer, Article, Hit
@@ -56,6 +56,21 @@ def confidence(answers: list[Answer]) -> tuple[bool, float]:
     """How sure a reading is: answered before abstained, then the best answer's margin over the
     no-answer score (:attr:`Answer.margin`)."""
     return (not answers[0].is_no_answer, answers[0].margin) if answers else (False, float("-inf"))
+
+
+def read_stages(first: int, k: int) -> list[int]:
+    """How many of ``k`` hits each early-exit stage has read: ``first``, then twice as many each time,
+    then all (``first`` 0: all at once).
+
+    >>> read_stages(1, 5), read_stages(2, 5), read_stages(0, 5), read_stages(3, 2)
+    ([1, 2, 4, 5], [2, 4, 5], [5], [2])
+    """
+    stages = []
+    n = first
+    while 0 < n < k:
+        stages.append(n)
+        n *= 2
+    return stages + [k]
 
 
 def is_english(question: str) -> bool:
@@ -176,25 +191,31 @@ class RegioQA:
         abstention).
 
         Early exit (``reader.read_first`` above 0, one answer wanted): the top ``reader.read_first``
-        hits are read first, and when their best answer passes the answer check and clears its
-        no-answer score by at least the margin, the other hits are not read; otherwise all are read
-        (the first ones again). ``last_read`` records how many hits were read.
+        hits are read first (half as many, at least 1, for an English question read in two forms),
+        then twice as many, and so on (:func:`read_stages`); reading stops at the
+        first stage whose best answer passes the answer check and clears its no-answer score by at
+        least ``reader.early_exit_margin``, or when every hit is read. A stage reads only the hits the
+        ones before it did not (their scores are kept), so reading in stages costs no more than reading
+        everything at once. ``last_read`` records how many hits were read.
         """
         lang = question_lang(question)
         forms = self.reader_questions(question, [h.chunk.text for h in hits])
         cfg = self.config.reader
-        first = cfg.read_first
-        if 0 < first < len(hits) and (top_k or cfg.top_k) == 1:
-            answers = self._read_forms(question, forms, hits[:first], articles, top_k, lang)
-            if answers and not answers[0].is_no_answer and answers[0].margin >= cfg.early_exit_margin:
-                self.last_read = first
-                return answers
-        self.last_read = len(hits)
-        return self._read_forms(question, forms, hits, articles, top_k, lang)
+        # the first stage reads ``read_first`` passages in all: fewer hits when each is read in two forms
+        first = max(1, cfg.read_first // len(forms)) if cfg.read_first and (top_k or cfg.top_k) == 1 else 0
+        stages = read_stages(first, len(hits))
+        scored: ScoreCache = {}  # passages read in one stage are not read again in the next
+        for n in stages:
+            answers = self._read_forms(question, forms, hits[:n], articles, top_k, lang, scored)
+            if n == len(hits) or (answers and not answers[0].is_no_answer
+                                  and answers[0].margin >= cfg.early_exit_margin):
+                break
+        self.last_read = n
+        return answers
 
     def _read_forms(self, question: str, forms: list[str], hits: list[Hit], articles: dict[str, Article],
-                    top_k: int | None, lang: str) -> list[Answer]:
-        runs = self.reader.run_many(forms, hits, articles, top_k=top_k, lang=lang)
+                    top_k: int | None, lang: str, scored: ScoreCache | None = None) -> list[Answer]:
+        runs = self.reader.run_many(forms, hits, articles, top_k=top_k, lang=lang, scored=scored)
         best = max(runs, key=confidence)
         return self.check(question, best, hits) if self.config.reader.check_constraints else best
 

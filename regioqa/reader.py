@@ -30,7 +30,7 @@ from . import ov_runtime, registry
 from .config import ReaderConfig
 from .errors import InputError, ModelNotFoundError
 from .quantize import quantize_model, resolve_dtype
-from .tensors import pad_ids
+from .tensors import pad_ids, token_batches
 from .text import has_chinese, sentences
 from .types import Answer, Article, Chunk, Hit, Sentence
 
@@ -97,6 +97,10 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in _TRIM:
         end -= 1
     return start, end
+
+
+# (question form, chunk id, chunk offset, rank prior) -> the passage's candidates (score, start, end, null)
+ScoreCache = dict[tuple[str, str | None, int, float], list[tuple[float, int, int, float]]]
 
 
 @dataclass(slots=True)
@@ -213,9 +217,15 @@ class Reader:
         return self.run_many([question], hits, articles, top_k=top_k, lang=lang)[0]
 
     def run_many(self, questions: Sequence[str], hits: Sequence[Hit], articles: dict[str, Article],
-                 top_k: int | None = None, lang: str | None = None) -> list[list[Answer]]:
+                 top_k: int | None = None, lang: str | None = None, scored: ScoreCache | None = None
+                 ) -> list[list[Answer]]:
         """:meth:`run` for each of ``questions`` (say, two forms of one question) over the same ``hits``,
-        with every window scored in one batched forward pass."""
+        with every window scored in one batched forward pass.
+
+        ``scored``: a dict the caller keeps across calls for one question; passages (question form,
+        chunk, rank) already scored there are not read again (an early exit's second stage reads
+        only what its first did not).
+        """
         qs = [self.check_question(q) for q in questions]
         penalty = self.rank_penalty if hits else 0.0
         passages: list[_Passage] = []
@@ -229,7 +239,7 @@ class Reader:
             spans.append((first, len(passages)))
         if not passages:
             return [[Answer.abstain(score=float("-inf"))] for _ in qs]
-        cands = self._score(self.windows(passages), passages)
+        cands = self._score_cached(passages, {} if scored is None else scored)
         return [self._finish([c for c in cands if a <= c[1] < b], passages, articles,
                              top_k or self.config.top_k, True, lang or question_lang(q))
                 for q, (a, b) in zip(qs, spans, strict=True)]
@@ -293,17 +303,19 @@ class Reader:
 
     def forward(self, windows: Sequence[Window], batch_size: int | None = None
                 ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Start and end logits for each window, in input order; length-sorted batches."""
+        """Start and end logits for each window, in input order; batches of windows of similar length."""
         import torch
 
         model, tok = self.model, self.tokenizer
         bs = max(1, batch_size or self.config.batch_size)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i].input_ids))
         res: list[tuple[np.ndarray, np.ndarray]] = [None] * len(windows)  # type: ignore[list-item]
         pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        # a short window is not padded to a long one's length: padding costs as much as real tokens
+        batches = token_batches([len(windows[i].input_ids) for i in order], bs, slack=1.25)
         with torch.inference_mode():
-            for b in range(0, len(order), bs):
-                idx = order[b:b + bs]
+            for batch in batches:
+                idx = [order[b] for b in batch]
                 ids, mask = pad_ids([windows[i].input_ids for i in idx], pad)
                 out = model(input_ids=ids, attention_mask=mask)
                 sl, el = out.start_logits.float().numpy(), out.end_logits.float().numpy()
@@ -329,6 +341,18 @@ class Reader:
                                           top_n=5):
                 cands.append((score + prior, w.passage, a, b, null[w.passage]))
         return cands
+
+    def _score_cached(self, passages: Sequence[_Passage], scored: ScoreCache
+                      ) -> list[tuple[float, int, int, int, float]]:
+        """:meth:`_score` for the passages not in ``scored`` (which it fills), the rest from it."""
+        keys = [(p.question, p.chunk_id, p.base, p.prior) for p in passages]
+        todo = [i for i, k in enumerate(keys) if k not in scored]
+        fresh = [passages[i] for i in todo]
+        for i in todo:
+            scored[keys[i]] = []
+        for score, pi, a, b, null in self._score(self.windows(fresh), fresh):
+            scored[keys[todo[pi]]].append((score, a, b, null))
+        return [(score, i, a, b, null) for i, k in enumerate(keys) for score, a, b, null in scored[k]]
 
     def answer_cap(self, question: str) -> int:
         """The longest answer, in characters, for ``question``: ``max_answer_len``, or

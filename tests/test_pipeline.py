@@ -143,6 +143,35 @@ def test_early_exit_reads_the_first_hits_and_stops_only_when_sure(index_dir: Pat
         Config().override({"reader.read_first": -1})
 
 
+def test_staged_reading_reads_each_passage_once(index_dir: Path, tiny: Path) -> None:
+    q = "How many member units did the dairy centre attract?"
+    full = _qa(index_dir, tiny, None, top_k=1, read_first=0)
+    hits = full.index.search(q, k=4)
+    staged = _qa(index_dir, tiny, None, top_k=1, read_first=1, early_exit_margin=1e9)  # never sure
+    calls: list[tuple[list[str], int]] = []
+    windows: dict[str, int] = {"full": 0, "staged": 0}
+    for name, qa in (("full", full), ("staged", staged)):
+        run_many, forward = qa.reader.run_many, qa.reader.forward
+
+        def counted(ws: list, *a: object, _f: object = forward, _n: str = name, **kw: object) -> object:
+            windows[_n] += len(ws)
+            return _f(ws, *a, **kw)  # type: ignore[operator]
+
+        def logged(forms: list[str], hs: list, *a: object, _r: object = run_many, _n: str = name,
+                   **kw: object) -> object:
+            calls.append((list(forms), len(hs))) if _n == "staged" else None
+            return _r(forms, hs, *a, **kw)  # type: ignore[operator]
+
+        qa.reader.forward, qa.reader.run_many = counted, logged  # type: ignore[method-assign]
+    everything = full.read(q, hits, full.index.articles)
+    got = staged.read(q, hits, staged.index.articles)
+    forms = staged.reader_questions(q, [h.chunk.text for h in hits])
+    assert len(forms) == 2 and staged.last_read == 4
+    assert calls == [(forms, 1), (forms, 2), (forms, 4)]  # the top 1, 2, then all 4 hits
+    assert windows["staged"] == windows["full"] > 0  # no passage read twice
+    assert [(a.text, a.start) for a in got] == [(a.text, a.start) for a in everything]
+
+
 def test_english_terms_take_the_rendering_the_passages_use(index_dir: Path, tiny: Path) -> None:
     qa = _qa(index_dir, tiny, None, english_question="zh")
     q = "How many people are in the team?"

@@ -72,6 +72,13 @@ def test_dictionary_names_and_reverse_lookup() -> None:
     exp = dict(d.expand_english("the dairy centre's innovation team"))
     assert exp["centre"][0] == "中心" and "innovation" in exp
     assert d.to_chinese("labour")[:1] == d.to_chinese("labor")[:1] and d.to_chinese("labour")
+    # inflected words by their base form, hyphenated ones by their parts, numbers as digits (years also
+    # as 2023年): none of these was found before
+    exp = dict(d.expand_english("Which China-Tajikistan companies opened in 2023 with 3.5 billion?"))
+    assert exp["companies"] == d.to_chinese("company", k=2) and exp["companies"]
+    assert exp["China"][0] == "中国" and exp["Tajikistan"][0] == "塔吉克斯坦"
+    assert exp["2023"] == ["2023年", "2023"] and exp["3.5"] == ["3.5"]
+    assert "opened" in exp and "open" not in exp  # the phrase keeps the question's own word
 
 
 def test_glossary_bad_line_names_file_and_line(tmp_path: Path) -> None:
