@@ -309,7 +309,7 @@ class FakeReader:
         self.langs.append(lang)
         return [self._one(question)]
 
-    def run_many(self, questions, hits, articles, top_k=None, lang=None):
+    def run_many(self, questions, hits, articles, top_k=None, lang=None, scored=None):
         return [self.run(q, hits, articles, top_k, lang) for q in questions]
 
 
