@@ -53,14 +53,14 @@ def replay(rows: list[dict], stages: list) -> tuple[float, float, float]:
     for r in rows:
         forms = 2 if "1@5" in r["readings"] else 1
         read = [0] * forms
-        for i, (key, margin) in enumerate(stages):
+        # a question read in one form skips the English-form stages
+        usable = [(k, m) for k, m in stages if forms == 2 or not k.startswith("1@")]
+        for i, (key, margin) in enumerate(usable):
             form, n = key.split("@")
-            if form == "1" and forms == 1:
-                continue  # a question read in one form: that stage is the one before it
             for f in range(forms) if form == "all" else [int(form)]:
                 read[f] = max(read[f], int(n))
             got = r["readings"][key]
-            if i == len(stages) - 1 or (got[0] and got[1] >= margin):
+            if i == len(usable) - 1 or (got[0] and got[1] >= margin):
                 first += i == 0
                 break
         f1 += got[2] if r["answerable"] else 0.0
