@@ -180,6 +180,11 @@ class ReaderConfig:
     english_question: Literal["zh", "zh+en", "append", "en", "both"] = "both"
     # decline an answer whose passage does not state a year, role or unit the question names (constraints.py)
     check_constraints: bool = True
+    # decline an answer whose article names none of the proper names the question does (off-topic:
+    # "the capital of France" over articles about Hohhot; constraints.absent_names)
+    check_names: bool = True
+    # candidate answers beyond the ones asked for, tried in turn when the best fails the check (0: decline)
+    check_fallback: NonNeg = 4
     # early exit: read the top ``read_first`` hits first (half as many, at least 1, for an English question
     # read in two forms), then twice as many, ..., then all, stopping at the first stage whose best answer
     # clears its no-answer score by ``early_exit_margin`` (0: read every hit at once). Only when one answer

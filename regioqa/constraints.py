@@ -14,6 +14,14 @@ pipeline then declines (``reader.check_constraints``). Chinese and English quest
 []
 >>> unmet("Who is the general manager?", "副总经理李伟说。"), unmet("副总经理是谁？", "副总经理李伟说。")
 (['总经理'], [])
+
+A question about something the article never names is off-topic however well a span scores:
+:func:`absent_names` gives the question's proper names when the text mentions none of them.
+
+>>> absent_names("What is the capital of France?", "呼和浩特市是内蒙古自治区首府。")
+['France']
+>>> absent_names("法国的首都是哪里？", "呼和浩特市是首府。"), absent_names("Who leads Hohhot?", "呼和浩特市")
+(['法国'], [])
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .dictionary import get_dictionary
 from .errors import InputError
 from .paths import DATA_DIR
 from .text import has_chinese
@@ -31,6 +40,7 @@ TABLE = DATA_DIR / "question_constraints.tsv"
 KINDS = ("role", "unit", "attribute")
 _DEPUTY_EN = r"(?<!deputy )(?<!vice )(?<!vice-)"  # "deputy general manager" does not ask for the GM
 _YEAR_ZH = re.compile(r"(1[5-9]\d\d|20\d\d)\s*年")
+_HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,}")
 _YEAR_EN = re.compile(r"\b(?:in|of|since|during|for|by|after|before)\s+(1[5-9]\d\d|20\d\d)\b", re.I)
 
 
@@ -92,3 +102,42 @@ def _states(text: str, form: str, kind: str) -> bool:
     if kind != "role" or form.startswith("副"):
         return form in text
     return re.search(f"(?<!副){re.escape(form)}", text) is not None
+
+
+def question_names(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The proper names ``question`` asks about, each with the forms that show a Chinese text names it.
+
+    Chinese: jieba words that CC-CEDICT gives as proper nouns (法国). English: capitalised phrases after
+    the first word whose dictionary renderings are all proper nouns, with those of two or more characters
+    (France -> 法国, 法兰西), those of three or more also without their last character (Normans -> 诺曼人,
+    诺曼; Persian -> 波斯语, 波斯), and the phrase itself. A phrase that is also a common noun (Church ->
+    教堂), an acronym (UK) or a phrase without rendering is left out: it cannot be checked.
+    """
+    d = get_dictionary()
+    if has_chinese(question):
+        import jieba
+
+        words = dict.fromkeys(w for w in jieba.lcut(question) if _HAN_WORD.fullmatch(w))
+        return [(w, (w,)) for w in words if any(e.is_proper for e in d.lookup(w))]
+    first = re.match(r"\W*[\w'-]+", question)
+    rest = question[first.end():] if first else question
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for phrase, _ in d.expand_english(rest, per_term=1):
+        zh = d.to_chinese(phrase, k=8) + d.to_chinese(phrase + "s", k=4)  # Methodist(s) -> 卫理公会
+        if (not phrase[:1].isupper() or phrase.isupper()  # acronyms: CC-CEDICT has UK -> 腐国 only
+                or not all(any(e.is_proper for e in d.lookup(z)) for z in zh)):
+            continue  # "Church" is also 教堂: a common noun, not a name the article must contain
+        forms = [z for z in zh if _HAN_WORD.fullmatch(z)]
+        forms += [z[:-1] for z in forms if len(z) > 2]  # Persian -> 波斯语, 波斯猫: 波斯
+        if forms:
+            out.append((phrase, tuple(dict.fromkeys([*forms, phrase]))))
+    return out
+
+
+def absent_names(question: str, text: str) -> list[str]:
+    """The proper names of ``question`` (:func:`question_names`) when ``text`` names none of them;
+    empty when it names one, or the question names nothing checkable."""
+    names = question_names(question)
+    if any(f in text for _, forms in names for f in forms):
+        return []
+    return [name for name, _ in names]

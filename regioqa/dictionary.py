@@ -238,6 +238,9 @@ class Dictionary:
                         score = si + 0.5 * gi + 0.3 * len(usable) ** 0.5 - 0.6 * math.log1p(freq(word))
                         score += 2.0 * e.is_proper
                         idx[key].append((score, word))
+                        head = clean_gloss(gloss).split(", ")[0]
+                        if e.is_proper and head != clean_gloss(gloss) and _leading_name(head) == head:
+                            idx[normalize_english(head)].append((score + 0.5, word))  # "Melbourne, Australia"
         out = {}
         for k, v in idx.items():
             v.sort()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .constraints import unmet
+from .constraints import absent_names, unmet
 from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
@@ -215,21 +215,34 @@ class RegioQA:
 
     def _read_forms(self, question: str, forms: list[str], hits: list[Hit], articles: dict[str, Article],
                     top_k: int | None, lang: str, scored: ScoreCache | None = None) -> list[Answer]:
-        runs = self.reader.run_many(forms, hits, articles, top_k=top_k, lang=lang, scored=scored)
+        cfg = self.config.reader
+        want = top_k or cfg.top_k
+        spare = cfg.check_fallback if cfg.check_constraints else 0
+        runs = self.reader.run_many(forms, hits, articles, top_k=want + spare, lang=lang, scored=scored)
         best = max(runs, key=confidence)
-        return self.check(question, best, hits) if self.config.reader.check_constraints else best
+        if cfg.check_constraints:
+            best = self.check(question, best, hits, articles if cfg.check_names else None,
+                              self.reader.no_answer_threshold_for(lang))
+        return best[:want]
 
     @staticmethod
-    def check(question: str, answers: list[Answer], hits: list[Hit]) -> list[Answer]:
+    def check(question: str, answers: list[Answer], hits: list[Hit],
+              articles: dict[str, Article] | None = None, threshold: float | None = None) -> list[Answer]:
         """Keep the answers whose passage states every year, role and unit ``question`` names
-        (:func:`regioqa.constraints.unmet`); none left -> an abstention carrying the best guess and
-        ``unmet`` (what its passage lacks)."""
+        (:func:`regioqa.constraints.unmet`) and, given ``articles``, whose article names one of the
+        question's proper names (:func:`regioqa.constraints.absent_names`: "the capital of France" is not
+        in an article about Hohhot). When the best is dropped, the next kept one must clear its no-answer
+        score by ``threshold`` (when given). None left -> an abstention carrying the best guess and
+        ``unmet`` (what its passage or article lacks)."""
         if not answers or answers[0].is_no_answer:
             return answers
         passages = {h.chunk.chunk_id: h.chunk.text for h in hits}
-        missing = [unmet(question, passages.get(a.chunk_id or "", "")) for a in answers]
+        missing = [unmet(question, passages.get(a.chunk_id or "", ""))
+                   or (absent_names(question, articles[a.article_id].text)
+                       if articles and a.article_id in articles else [])
+                   for a in answers]
         kept = [a for a, m in zip(answers, missing, strict=True) if not m]
-        if kept:
+        if kept and (kept[0] is answers[0] or threshold is None or kept[0].margin >= threshold):
             return kept
         top = answers[0]
         return [Answer.abstain(score=top.score, no_answer_score=top.no_answer_score, best_guess=top.text,

@@ -185,7 +185,7 @@ class Answer(_Record):
     is_no_answer: bool = False
     no_answer_score: float | None = None
     best_guess: str | None = None  # an abstention's best span (scored ``score``), not an answer
-    unmet: list[str] | None = None  # an abstention's question terms its passage does not state
+    unmet: list[str] | None = None  # an abstention's question terms its passage/article does not state
 
     @classmethod
     def abstain(cls, score: float, no_answer_score: float | None = None, best_guess: str | None = None,

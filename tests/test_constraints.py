@@ -8,10 +8,10 @@ import pytest
 
 from regioqa.cli.ask import _lines
 from regioqa.config import Config
-from regioqa.constraints import load_constraints, unmet
+from regioqa.constraints import absent_names, load_constraints, question_names, unmet
 from regioqa.errors import InputError
 from regioqa.pipeline import RegioQA
-from regioqa.types import Answer, Chunk, Hit
+from regioqa.types import Answer, Article, Chunk, Hit
 
 PASSAGE = "2023年，领新科技的董事长郭晋宁介绍，基地年产苜蓿3万吨，节水30%。"
 
@@ -63,6 +63,11 @@ def test_pipeline_check_keeps_answers_whose_passage_states_the_constraints() -> 
     good = Answer("2万吨", 9.0, "a", "", 0, 3, chunk_id="a#1", no_answer_score=1.0)
     bad = Answer("3万吨", 10.0, "a", "", 0, 3, chunk_id="a#0", no_answer_score=1.0)
     assert RegioQA.check("2022年基地年产苜蓿多少吨？", [bad, good], hits) == [good]
+    # the next candidate stands in for the best only when it clears the no-answer threshold itself
+    assert RegioQA.check("2022年基地年产苜蓿多少吨？", [bad, good], hits, threshold=8.0) == [good]
+    weak = RegioQA.check("2022年基地年产苜蓿多少吨？", [bad, good], hits, threshold=8.5)
+    assert weak[0].is_no_answer and weak[0].best_guess == "3万吨" and weak[0].unmet == ["2022"]
+    assert RegioQA.check("2023年基地年产苜蓿多少吨？", [bad, good], hits, threshold=99.0) == [bad]
     out = RegioQA.check("2021年基地年产苜蓿多少吨？", [bad, good], hits)
     assert len(out) == 1 and out[0].is_no_answer and out[0].best_guess == "3万吨"
     assert out[0].unmet == ["2021"] and out[0].score == 10.0
@@ -70,6 +75,37 @@ def test_pipeline_check_keeps_answers_whose_passage_states_the_constraints() -> 
     declined = [Answer.abstain(score=1.0, no_answer_score=2.0)]
     assert RegioQA.check("2021年产量？", declined, hits) is declined
     assert Answer.from_dict(out[0].to_dict()) == out[0]
+
+
+@pytest.mark.parametrize(("question", "text", "absent"), [
+    ("What is the capital of France?", "呼和浩特市是内蒙古自治区首府。", ["France"]),
+    ("What is the capital of France?", "法国总统访问呼和浩特。", []),
+    ("Which Swiss university takes part?", "瑞士苏黎世联邦理工大学参与项目。", []),  # 瑞士人 -> 瑞士
+    ("How much profit did Tesla make in 2023?", "领新科技2023年营收3亿元。", ["Tesla"]),
+    ("How much profit did Tesla make in 2023?", "Tesla上海工厂2023年利润", []),  # the name as written
+    ("法国的首都是哪里？", "呼和浩特市是内蒙古自治区首府。", ["法国"]),
+    ("甘肃和法国合作了什么？", "甘肃省与法国开展合作。", []),
+    ("Who is the general manager of the centre?", "领新科技", []),  # no proper name: nothing to check
+    ("Hohhot leads which index?", "甘肃", []),  # the first word is not taken for a name
+])
+def test_absent_names(question: str, text: str, absent: list[str]) -> None:
+    assert absent_names(question, text) == absent
+
+
+def test_question_names_need_a_checkable_form() -> None:
+    assert question_names("Who founded Xqzvbl Labs?") == []  # unknown to the dictionary: not checked
+    assert dict(question_names("Who won the 2022 Australian Open?"))["Australian Open"][0] == "澳网"
+
+
+def test_pipeline_check_declines_an_answer_from_an_article_that_never_names_the_place() -> None:
+    text = "呼和浩特市是内蒙古自治区首府，按照自治区部署要求推进科技工作。"
+    arts = {"a": Article("a", "t", text)}
+    hits = [_hit("a#0", text)]
+    guess = Answer("按照自治区部署要求", 6.8, "a", "", 14, 23, chunk_id="a#0", no_answer_score=1.0)
+    out = RegioQA.check("What is the capital of France?", [guess], hits, arts)
+    assert out[0].is_no_answer and out[0].unmet == ["France"] and out[0].best_guess == "按照自治区部署要求"
+    assert RegioQA.check("What is the capital of Inner Mongolia?", [guess], hits, arts) == [guess]
+    assert RegioQA.check("What is the capital of France?", [guess], hits) == [guess]  # no articles given
 
 
 def test_the_check_can_be_switched_off() -> None:

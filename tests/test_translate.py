@@ -65,6 +65,9 @@ def test_dictionary_names_and_reverse_lookup() -> None:
     assert d.name_pinyin("郭晋宁") == "Guo Jinning"
     assert "创新" in d.to_chinese("innovation")
     assert d.to_chinese("Hohhot")[0] == "呼和浩特"  # glossary first, base form
+    # a proper noun glossed "Melbourne, Australia" is found by its name (before: only the slang 猫本)
+    assert d.to_chinese("Melbourne")[0] == "墨尔本" and d.to_chinese("Kenya")[0] == "肯尼亚"
+    assert "瑞士法郎" not in d.to_chinese("Swiss", k=8)  # "Swiss franc" is no name with a description
     exp = dict(d.expand_english("How many member units did the dairy industry centre attract in Hohhot?"))
     assert exp["Hohhot"][0] == "呼和浩特" and "成员" in exp["member"]
     assert "How" not in exp and "in" not in exp

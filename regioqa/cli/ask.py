@@ -67,7 +67,7 @@ def _lines(answer: Any, article: Any = None) -> str:
             return "the articles do not answer this (nothing to read)"
         if answer.unmet:
             return (f"the articles do not answer this (best guess {answer.best_guess or '-'!r}, but its "
-                    f"passage does not state {', '.join(answer.unmet)}; --json has it)")
+                    f"passage or article does not state {', '.join(answer.unmet)}; --json has it)")
         return (f"the articles do not answer this (best guess {answer.best_guess or '-'!r}: score "
                 f"{answer.score:.2f}, margin {answer.margin:.2f} over the no-answer score is below "
                 "reader.no_answer_threshold; --json has it)")
