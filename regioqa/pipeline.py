@@ -231,14 +231,19 @@ class RegioQA:
         """Keep the answers whose passage states every year, role and unit ``question`` names
         (:func:`regioqa.constraints.unmet`) and, given ``articles``, whose article names one of the
         question's proper names (:func:`regioqa.constraints.absent_names`: "the capital of France" is not
-        in an article about Hohhot). When the best is dropped, the next kept one must clear its no-answer
-        score by ``threshold`` (when given). None left -> an abstention carrying the best guess and
+        in an article about Hohhot; an English question's names, rendered by the dictionary, only count as
+        absent when no article names them). When the best is dropped, the next kept one must clear its
+        no-answer score by ``threshold`` (when given). None left -> an abstention carrying the best guess and
         ``unmet`` (what its passage or article lacks)."""
         if not answers or answers[0].is_no_answer:
             return answers
         passages = {h.chunk.chunk_id: h.chunk.text for h in hits}
+        # an English question's names are dictionary guesses (America -> 美洲, the article says 美国):
+        # they must be missing from every article; a Chinese question's, as written, from the answer's
+        everywhere = ("\n".join(a.text for a in articles.values())
+                      if articles and is_english(question) else None)
         missing = [unmet(question, passages.get(a.chunk_id or "", ""))
-                   or (absent_names(question, articles[a.article_id].text)
+                   or (absent_names(question, everywhere or articles[a.article_id].text)
                        if articles and a.article_id in articles else [])
                    for a in answers]
         kept = [a for a, m in zip(answers, missing, strict=True) if not m]

@@ -106,6 +106,11 @@ def test_pipeline_check_declines_an_answer_from_an_article_that_never_names_the_
     assert out[0].is_no_answer and out[0].unmet == ["France"] and out[0].best_guess == "按照自治区部署要求"
     assert RegioQA.check("What is the capital of Inner Mongolia?", [guess], hits, arts) == [guess]
     assert RegioQA.check("What is the capital of France?", [guess], hits) == [guess]  # no articles given
+    # an English question's names count as absent only when no article names them (dictionary renderings
+    # may miss the article's wording); a Chinese question's as written, in the answer's own article
+    arts["b"] = Article("b", "t", "法国代表团访问甘肃。")
+    assert RegioQA.check("What is the capital of France?", [guess], hits, arts) == [guess]
+    assert RegioQA.check("法国的首都是哪里？", [guess], hits, arts)[0].unmet == ["法国"]
 
 
 def test_the_check_can_be_switched_off() -> None:
