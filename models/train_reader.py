@@ -259,8 +259,21 @@ def save_artifact(model, args: argparse.Namespace, extra: dict[str, Any]) -> Non
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     atomic_write_json(ARTIFACT / "reader_settings.json", {
         "base": "e5-small", "task": "extractive-qa", "max_seq_len": args.max_len, "stride": args.stride,
-        "trained_tensors": sorted(state), "train_settings": settings, **extra})
+        "trained_tensors": sorted(state), "train_settings": settings, **carried_rank_penalty(args), **extra})
     log(f"artifact saved: {ARTIFACT} ({sum(t.numel() for t in state.values()) / 1e6:.1f}M params)")
+
+
+def carried_rank_penalty(args: argparse.Namespace) -> dict[str, Any]:
+    """A warm start's tuned ``rank_penalty`` (held-out DRCD), kept until ``--calibrate`` tunes it again:
+    without it a Reader over the new weights would read with no rank penalty at all. The per-language
+    no-answer thresholds are not carried: they belong to the old weights' scores."""
+    path = args.init_from / "reader_settings.json" if args.init_from else None
+    if path is None or not path.exists():
+        return {}
+    prev = json.loads(path.read_text(encoding="utf-8"))
+    if prev.get("rank_penalty") is None:
+        return {}
+    return {"rank_penalty": prev["rank_penalty"], "rank_penalty_from": str(args.init_from)}
 
 
 _PREPARED: set[Path] = set()

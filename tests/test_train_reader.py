@@ -243,3 +243,17 @@ def test_average_readers_mixes_tensors_and_keeps_the_first_settings(tmp_path: Pa
     save_file({"v": torch.zeros(1)}, str(b / "trained.safetensors"))
     with pytest.raises(SystemExit, match="different tensors"):
         avg.average(a, b, tmp_path / "bad", alpha=0.5)
+
+
+def test_a_warm_start_carries_its_rank_penalty_but_not_its_thresholds(tr, tmp_path: Path) -> None:
+    import argparse
+    import json
+
+    init = tmp_path / "round3"
+    init.mkdir()
+    (init / "reader_settings.json").write_text(json.dumps(
+        {"rank_penalty": 1.0, "no_answer_thresholds": {"zh": -2.6, "en": -2.1}}), encoding="utf-8")
+    carried = tr.carried_rank_penalty(argparse.Namespace(init_from=init))
+    assert carried == {"rank_penalty": 1.0, "rank_penalty_from": str(init)}
+    assert tr.carried_rank_penalty(argparse.Namespace(init_from=None)) == {}
+    assert tr.carried_rank_penalty(argparse.Namespace(init_from=tmp_path / "absent")) == {}
