@@ -29,6 +29,8 @@ RULES = {
     "read all 5": [("all@5", 0)],
     "2 hits, then all (session 8)": [("all@2", 2), ("all@5", 0)],
     "1 hit, 2, then all": [("all@1", 2), ("all@2", 2), ("all@5", 0)],
+    "1 hit, 2, then all; margin 1": [("all@1", 1), ("all@2", 1), ("all@5", 0)],
+    "1 hit, 2, then all; margin 0": [("all@1", 0), ("all@2", 0), ("all@5", 0)],
     "key-term form over 2 hits first": [("0@2", 2), ("all@2", 2), ("all@5", 0)],
     "English form over 2 hits first": [("1@2", 2), ("all@2", 2), ("all@5", 0)],
 }

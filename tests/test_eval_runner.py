@@ -294,6 +294,9 @@ class FakeReader:
     def question_fits(self, question: str) -> bool:
         return True
 
+    def no_answer_threshold_for(self, lang: str) -> float | None:
+        return None
+
     def _one(self, q: str) -> Answer:
         self.seen.append(q)
         text = self.ANSWERS.get(q)
