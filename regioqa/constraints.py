@@ -27,6 +27,7 @@ A question about something the article never names is off-topic however well a s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +35,13 @@ from pathlib import Path
 from .dictionary import get_dictionary
 from .errors import InputError
 from .paths import DATA_DIR
-from .text import has_chinese
+from .text import HAN_CHARS, has_chinese
 
 TABLE = DATA_DIR / "question_constraints.tsv"
 KINDS = ("role", "unit", "attribute")
 _DEPUTY_EN = r"(?<!deputy )(?<!vice )(?<!vice-)"  # "deputy general manager" does not ask for the GM
 _YEAR_ZH = re.compile(r"(1[5-9]\d\d|20\d\d)\s*年")
-_HAN_WORD = re.compile(r"[\u3400-\u9fff]{2,}")
+_HAN_WORD = re.compile(f"[{HAN_CHARS}]{{2,}}")
 _YEAR_EN = re.compile(r"\b(?:in|of|since|during|for|by|after|before)\s+(1[5-9]\d\d|20\d\d)\b", re.I)
 
 
@@ -134,10 +135,12 @@ def question_names(question: str) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def absent_names(question: str, text: str) -> list[str]:
-    """The proper names of ``question`` (:func:`question_names`) when ``text`` names none of them;
-    empty when it names one, or the question names nothing checkable."""
-    names = question_names(question)
-    if any(f in text for _, forms in names for f in forms):
+def absent_names(question: str, texts: str | Iterable[str],
+                 names: list[tuple[str, tuple[str, ...]]] | None = None) -> list[str]:
+    """The proper names of ``question`` (``names``, else :func:`question_names`) when ``texts`` (one
+    text or several) name none of them; empty when one does, or the question names nothing checkable."""
+    names = question_names(question) if names is None else names
+    if not names or any(f in t for t in ([texts] if isinstance(texts, str) else texts)
+                        for _, forms in names for f in forms):
         return []
     return [name for name, _ in names]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .constraints import absent_names, unmet
+from .constraints import absent_names, question_names, unmet
 from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
@@ -238,14 +238,18 @@ class RegioQA:
         if not answers or answers[0].is_no_answer:
             return answers
         passages = {h.chunk.chunk_id: h.chunk.text for h in hits}
+        names = question_names(question) if articles else []  # once per question, not per answer
         # an English question's names are dictionary guesses (America -> 美洲, the article says 美国):
-        # they must be missing from every article; a Chinese question's, as written, from the answer's
-        everywhere = ("\n".join(a.text for a in articles.values())
-                      if articles and is_english(question) else None)
-        missing = [unmet(question, passages.get(a.chunk_id or "", ""))
-                   or (absent_names(question, everywhere or articles[a.article_id].text)
-                       if articles and a.article_id in articles else [])
-                   for a in answers]
+        # they must be missing from every article; a Chinese question's from the answer's
+        english = bool(names) and is_english(question)
+        everywhere = absent_names(question, (t.text for t in articles.values()), names) if english else []
+
+        def absent(a: Answer) -> list[str]:
+            if not names or a.article_id not in articles:
+                return []
+            return everywhere if english else absent_names(question, articles[a.article_id].text, names)
+
+        missing = [unmet(question, passages.get(a.chunk_id or "", "")) or absent(a) for a in answers]
         kept = [a for a, m in zip(answers, missing, strict=True) if not m]
         if kept and (kept[0] is answers[0] or threshold is None or kept[0].margin >= threshold):
             return kept
