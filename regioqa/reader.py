@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,7 +276,9 @@ class Reader:
         return n <= self.config.max_seq_len // 2
 
     def windows(self, passages: Sequence[_Passage]) -> list[Window]:
-        """Tokenize passages into overlapping windows (``reader.max_seq_len``, ``reader.stride``)."""
+        """Tokenize passages into windows, in passage order: a passage whose question, text and special
+        tokens fit in ``reader.whole_passage_len`` tokens is one window; a longer one is cut into
+        overlapping windows of ``reader.max_seq_len`` tokens sharing ``reader.stride``."""
         if not passages:
             return []
         tok = self.tokenizer
@@ -288,9 +291,26 @@ class Reader:
                                  f"(half of reader.max_seq_len={max_len})")
         if stride >= max_len - q_budget - 4:
             raise InputError(f"reader.stride={stride} must be well below reader.max_seq_len={max_len}")
-        enc = tok([p.question for p in passages], [p.text for p in passages], truncation="only_second",
-                  max_length=max_len, stride=stride, return_overflowing_tokens=True,
-                  return_offsets_mapping=True, padding=False)
+        whole = max(max_len, self.config.whole_passage_len)
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if whole > max_len and limit is not None and whole > limit - 2:  # XLM-R's position ids start at 2
+            raise InputError(f"reader.whole_passage_len={whole} exceeds what the reader model takes "
+                             f"({limit - 2} tokens); use at most {limit - 2}")
+        out = self._encode(passages, range(len(passages)), whole)
+        if whole > max_len:  # passages cut at the whole length are cut again at the trained length
+            n = Counter(w.passage for w in out)
+            cut = sorted(i for i, c in n.items() if c > 1)
+            if cut:
+                out = [w for w in out if n[w.passage] == 1]
+                out += self._encode([passages[i] for i in cut], cut, max_len)
+                out.sort(key=lambda w: w.passage)  # stable: a passage's windows stay in text order
+        return out
+
+    def _encode(self, passages: Sequence[_Passage], index: Sequence[int], max_len: int) -> list[Window]:
+        """Windows of at most ``max_len`` tokens; ``index[i]`` is ``passages[i]``'s number in the call."""
+        enc = self.tokenizer([p.question for p in passages], [p.text for p in passages],
+                             truncation="only_second", max_length=max_len, stride=self.config.stride,
+                             return_overflowing_tokens=True, return_offsets_mapping=True, padding=False)
         out = []
         for i, ids in enumerate(enc["input_ids"]):
             pi = enc["overflow_to_sample_mapping"][i]
@@ -298,7 +318,7 @@ class Reader:
             seq = enc.sequence_ids(i)
             offs = [(a + base, b + base) if s == 1 else None
                     for (a, b), s in zip(enc["offset_mapping"][i], seq, strict=True)]
-            out.append(Window(list(ids), offs, pi))
+            out.append(Window(list(ids), offs, index[pi]))
         return out
 
     def forward(self, windows: Sequence[Window], batch_size: int | None = None

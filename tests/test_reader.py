@@ -93,6 +93,27 @@ def test_windows_cover_the_chunk_with_overlap_and_article_offsets(tiny: Path, ar
     assert covered >= {i for i in range(start, end) if not article.text[i].isspace()}
 
 
+def test_a_passage_that_fits_whole_is_one_window_and_a_longer_one_is_cut(tiny: Path, article: Article
+                                                                        ) -> None:
+    from regioqa.reader import _Passage
+
+    q = "新建实验室多少个？"
+    short, long = article.text[30:90], article.text[0:400]
+    cut = _reader(tiny).windows([_Passage(q, short, 30, "a1", "", None)])
+    assert len(cut) > 1  # 48-token windows
+    r = _reader(tiny, whole_passage_len=160)
+    ws = r.windows([_Passage(q, long, 0, "a1", "", None), _Passage(q, short, 30, "a1", "", None)])
+    one = [w for w in ws if w.passage == 1]
+    assert len(one) == 1 and 48 < len(one[0].input_ids) <= 160
+    spans = [o for o in one[0].offsets if o is not None]
+    assert spans[0][0] == 30 and spans[-1][1] == 90 - (article.text[89].isspace())  # the whole passage
+    many = [w for w in ws if w.passage == 0]
+    assert len(many) > 3 and all(len(w.input_ids) <= 48 for w in many)  # too long: cut as trained
+    assert [w.passage for w in ws] == sorted(w.passage for w in ws)
+    with pytest.raises(InputError, match="whole_passage_len=300"):
+        _reader(tiny, whole_passage_len=300).windows([_Passage(q, short, 30, "a1", "", None)])
+
+
 def test_answers_index_the_original_article(tiny: Path, article: Article) -> None:
     r = _reader(tiny)
     hits = _hits(article, [(57, 150), (150, 260)])
