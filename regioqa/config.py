@@ -187,6 +187,9 @@ class ReaderConfig:
     # decline an answer whose article names none of the proper names the question does (off-topic:
     # "the capital of France" over articles about Hohhot; constraints.absent_names)
     check_names: bool = True
+    # decline an English question's answer whose passage states few of the question's key terms, unless its
+    # score margin makes up for it (constraints.relevant; weights calibrated for the model on held-out XQuAD)
+    check_relevance: bool = True
     # candidate answers beyond the ones asked for, tried in turn when the best fails the check (0: decline)
     check_fallback: NonNeg = 4
     # early exit: read the top ``read_first`` hits first (half as many, at least 1, for an English question

@@ -22,6 +22,13 @@ A question about something the article never names is off-topic however well a s
 ['France']
 >>> absent_names("法国的首都是哪里？", "呼和浩特市是首府。"), absent_names("Who leads Hohhot?", "呼和浩特市")
 (['法国'], [])
+
+An English question's answer is also weighed by how many of the question's key terms its passage
+states (:func:`term_coverage`) together with its score margin (:func:`relevant`): a confident span in a
+passage about something else is still about something else.
+
+>>> term_coverage("How many brokers did Hohhot train?", "呼和浩特市培训技术经纪人。")
+(1.0, [])
 """
 
 from __future__ import annotations
@@ -144,3 +151,40 @@ def absent_names(question: str, texts: str | Iterable[str],
                         for _, forms in names for f in forms):
         return []
     return [name for name, _ in names]
+
+
+COVERAGE_RENDERINGS = 8  # dictionary renderings of an English term looked for in the passage
+# renderings that make a term a question word ("How many" -> 多少): no passage states it
+_QUESTION_WORDS = frozenset("多少 几 什么 谁 哪 哪里 哪个 何时 为什么 为何 怎样 如何 怎么".split())
+
+
+def question_terms(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """An English question's dictionary key terms, each with its Chinese renderings (none for a
+    Chinese question: its words are the passage's own)."""
+    if has_chinese(question):
+        return []
+    terms = get_dictionary().expand_english(question, per_term=COVERAGE_RENDERINGS)
+    return [(t, tuple(zh)) for t, zh in terms if zh and not _QUESTION_WORDS.intersection(zh)]
+
+
+def term_coverage(question: str, passage: str, terms: list[tuple[str, tuple[str, ...]]] | None = None
+                  ) -> tuple[float, list[str]]:
+    """The share of ``question``'s key terms (``terms``, else :func:`question_terms`) that ``passage``
+    states in one of their renderings, and the terms it does not state; ``(1.0, [])`` without terms."""
+    terms = question_terms(question) if terms is None else terms
+    missing = [t for t, zh in terms if not any(z in passage for z in zh)]
+    return (1.0 - len(missing) / len(terms), missing) if terms else (1.0, [])
+
+
+def relevant(margin: float, coverage: float, weights: dict[str, float]) -> bool:
+    """Whether an answer with this score ``margin`` (over the no-answer score) and passage ``coverage``
+    of the question's terms is kept: ``margin*w + coverage*w + margin*coverage*w + bias >= 0`` with the
+    weights calibrated for the reader (``english_relevance`` in its settings; models/calibrate_relevance.py).
+
+    >>> w = {"margin": 1.0, "coverage": 4.0, "product": 0.0, "bias": -3.0}
+    >>> relevant(2.0, 0.5, w), relevant(0.5, 0.25, w)
+    (True, False)
+    """
+    m = max(-20.0, min(20.0, margin))
+    return (weights["margin"] * m + weights["coverage"] * coverage + weights["product"] * m * coverage
+            + weights["bias"]) >= 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .constraints import absent_names, question_names, unmet
+from .constraints import absent_names, question_names, question_terms, relevant, term_coverage, unmet
 from .dictionary import get_dictionary
 from .errors import IndexError_, InputError, RegioQAError
 from .filters import ArticleFilter
@@ -222,19 +222,23 @@ class RegioQA:
         best = max(runs, key=confidence)
         if cfg.check_constraints:
             best = self.check(question, best, hits, articles if cfg.check_names else None,
-                              self.reader.no_answer_threshold_for(lang))
+                              self.reader.no_answer_threshold_for(lang),
+                              self.reader.relevance_weights() if cfg.check_relevance else None)
         return best[:want]
 
     @staticmethod
     def check(question: str, answers: list[Answer], hits: list[Hit],
-              articles: dict[str, Article] | None = None, threshold: float | None = None) -> list[Answer]:
+              articles: dict[str, Article] | None = None, threshold: float | None = None,
+              relevance: dict[str, float] | None = None) -> list[Answer]:
         """Keep the answers whose passage states every year, role and unit ``question`` names
         (:func:`regioqa.constraints.unmet`) and, given ``articles``, whose article names one of the
         question's proper names (:func:`regioqa.constraints.absent_names`: "the capital of France" is not
         in an article about Hohhot; an English question's names, rendered by the dictionary, only count as
-        absent when no article names them). When the best is dropped, the next kept one must clear its
-        no-answer score by ``threshold`` (when given). None left -> an abstention carrying the best guess and
-        ``unmet`` (what its passage or article lacks)."""
+        absent when no article names them) and, given ``relevance`` weights, whose passage states enough
+        of an English question's key terms for its score margin (:func:`regioqa.constraints.relevant`).
+        When the best is dropped, the next kept one must clear its no-answer score by ``threshold`` (when
+        given). None left -> an abstention carrying the best guess and ``unmet`` (what its passage or
+        article lacks)."""
         if not answers or answers[0].is_no_answer:
             return answers
         passages = {h.chunk.chunk_id: h.chunk.text for h in hits}
@@ -249,7 +253,17 @@ class RegioQA:
                 return []
             return everywhere if english else absent_names(question, articles[a.article_id].text, names)
 
-        missing = [unmet(question, passages.get(a.chunk_id or "", "")) or absent(a) for a in answers]
+        terms = question_terms(question) if relevance else []
+
+        def off_topic(a: Answer, passage: str) -> list[str]:
+            if not terms:
+                return []
+            share, lacking = term_coverage(question, passage, terms)
+            ok = relevance is None or relevant(a.margin, share, relevance)
+            return [] if ok else (lacking or ["enough of the question"])
+
+        missing = [unmet(question, p := passages.get(a.chunk_id or "", "")) or absent(a) or off_topic(a, p)
+                   for a in answers]
         kept = [a for a, m in zip(answers, missing, strict=True) if not m]
         if kept and (kept[0] is answers[0] or threshold is None or kept[0].margin >= threshold):
             return kept

@@ -410,6 +410,14 @@ class Reader:
             return float(by_lang[lang])
         return self._tuned("no_answer_threshold")
 
+    def relevance_weights(self) -> dict[str, float] | None:
+        """The weights of :func:`regioqa.constraints.relevant` calibrated for the model
+        (``english_relevance`` in its settings), or None (no such check)."""
+        meta = getattr(self.model.config, "regioqa_reader", None) or {}
+        w = meta.get("english_relevance") if isinstance(meta, dict) else None
+        keys = ("margin", "coverage", "product", "bias")
+        return {k: float(w[k]) for k in keys} if isinstance(w, dict) and all(k in w for k in keys) else None
+
     @property
     def rank_penalty(self) -> float:
         """Score taken off per retrieval rank: ``reader.rank_penalty``, else the tuned value, or 0."""

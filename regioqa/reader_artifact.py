@@ -78,7 +78,7 @@ def prepare(out_dir: Path, base_dir: Path, artifact_dir: Path | None = None) -> 
     config["architectures"] = ["BertForQuestionAnswering"]
     config["regioqa_reader"] = {k: settings.get(k) for k in ("max_seq_len", "stride", "step", "validation",
                                                                 "no_answer_threshold", "no_answer_thresholds",
-                                                                "rank_penalty")}
+                                                                "rank_penalty", "english_relevance")}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in state.items()}, str(out_dir / "model.safetensors"),

@@ -8,7 +8,14 @@ import pytest
 
 from regioqa.cli.ask import _lines
 from regioqa.config import Config
-from regioqa.constraints import absent_names, load_constraints, question_names, unmet
+from regioqa.constraints import (
+    absent_names,
+    load_constraints,
+    question_names,
+    question_terms,
+    term_coverage,
+    unmet,
+)
 from regioqa.errors import InputError
 from regioqa.pipeline import RegioQA
 from regioqa.types import Answer, Article, Chunk, Hit
@@ -116,3 +123,29 @@ def test_pipeline_check_declines_an_answer_from_an_article_that_never_names_the_
 def test_the_check_can_be_switched_off() -> None:
     assert Config().reader.check_constraints is True
     assert Config().override({"reader.check_constraints": "false"}).reader.check_constraints is False
+
+
+def test_term_coverage_counts_the_english_questions_terms_its_passage_states() -> None:
+    text = "呼和浩特市培训技术经纪人120名。"
+    assert term_coverage("How many brokers did Hohhot train?", text) == (1.0, [])
+    share, missing = term_coverage("How many brokers did Hohhot train in Xinjiang?", text)
+    assert missing == ["Xinjiang"] and share == pytest.approx(0.75)
+    assert question_terms("呼和浩特培训了多少经纪人？") == []  # a Chinese question's words are the passage's
+
+
+def test_pipeline_check_weighs_term_coverage_against_the_margin() -> None:
+    w = {"margin": 0.2, "coverage": 3.0, "product": 0.2, "bias": -1.2}  # the shape calibration writes
+    near = "呼和浩特市培训技术经纪人120名。"
+    far = "甘肃省水利科学研究院完成节水项目120个。"
+    hits = [_hit("a#0", far), _hit("a#1", near)]
+    weak_far = Answer("120个", 2.0, "a", "", 16, 20, chunk_id="a#0", no_answer_score=1.0)  # margin 1
+    weak_near = Answer("120名", 1.9, "a", "", 12, 16, chunk_id="a#1", no_answer_score=1.0)
+    q = "How many brokers did Hohhot train?"
+    assert RegioQA.check(q, [weak_far, weak_near], hits, relevance=w) == [weak_near]  # the next one stands in
+    out = RegioQA.check(q, [weak_far], hits, relevance=w)
+    assert out[0].is_no_answer and set(out[0].unmet) == {"brokers", "Hohhot", "train"}
+    sure_far = Answer("120个", 12.0, "a", "", 16, 20, chunk_id="a#0", no_answer_score=1.0)  # margin 11
+    assert RegioQA.check(q, [sure_far], hits, relevance=w) == [sure_far]
+    assert RegioQA.check(q, [weak_far], hits) == [weak_far]  # no weights: no such check
+    assert RegioQA.check("呼和浩特培训了多少经纪人？", [weak_far], hits, relevance=w) == [weak_far]
+    assert Config().override({"reader.check_relevance": "false"}).reader.check_relevance is False

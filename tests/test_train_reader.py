@@ -257,3 +257,30 @@ def test_a_warm_start_carries_its_rank_penalty_but_not_its_thresholds(tr, tmp_pa
     assert carried == {"rank_penalty": 1.0, "rank_penalty_from": str(init)}
     assert tr.carried_rank_penalty(argparse.Namespace(init_from=None)) == {}
     assert tr.carried_rank_penalty(argparse.Namespace(init_from=tmp_path / "absent")) == {}
+
+
+def test_relevance_calibration_separates_and_respects_the_declined_cap(tr) -> None:
+    """models/calibrate_relevance.py: weights that keep well-covered confident answers and drop
+    uncovered weak ones, cut where at most the given share of answerable questions is declined."""
+    import random
+
+    path = REPO / "models" / "calibrate_relevance.py"
+    spec = importlib.util.spec_from_file_location("calibrate_relevance_t", path)
+    assert spec and spec.loader
+    cal = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cal)
+    rng = random.Random(0)
+    rows = [{"answerable": True, "declined": False, "margin": rng.uniform(0, 8),
+             "coverage": rng.uniform(0.4, 1), "f1": 1.0} for _ in range(100)]
+    rows += [{"answerable": False, "declined": False, "margin": rng.uniform(-2, 4),
+              "coverage": rng.uniform(0, 0.5)} for _ in range(100)]
+    rows += [{"answerable": False, "declined": True}] * 10
+    rel = cal.calibrate(rows, max_declined=0.05)
+    from regioqa.constraints import relevant
+
+    kept_ans = sum(relevant(r["margin"], r["coverage"], rel) for r in rows[:100])
+    kept_off = sum(relevant(r["margin"], r["coverage"], rel) for r in rows[100:200])
+    assert kept_ans >= 95 and kept_off < 50
+    c = rel["calibration"]
+    assert c["answerable_declined"]["after"] <= 0.05 and c["off_topic_declined"]["after"] > 0.5
+    assert c["off_topic_declined"]["before"] == round(10 / 110, 4)
