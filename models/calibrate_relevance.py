@@ -7,8 +7,9 @@ data: XQuAD's *calibration* articles (1, 4, ..., 22), never its measurement arti
   only, which do not hold their answers.
 
 Each is asked as ``regioqa ask`` does with the relevance check off; for each answer not already
-declined, its score margin ``m`` and the share ``c`` of the question's key terms its passage states
-(``constraints.term_coverage``) are recorded. A logistic regression on ``(m, c, m*c)`` (answerable
+declined, its score margin ``m``, the share ``c`` of the question's key terms its passage states
+(``constraints.term_coverage``) and the retriever's dense similarity ``s`` of question and passage
+(``pipeline.dense_similarity``) are recorded. A logistic regression on ``(m, c, m*c, s)`` (answerable
 against off-topic) gives the direction; the cut is then moved to the point with the best mean F1
 (declining scores 1 on an off-topic question, 0 on an answerable one) among those declining at most
 ``--max-declined`` of the answerable questions (``reader_calibration.choose_threshold``). The weights go
@@ -37,17 +38,17 @@ from reader_loop import log  # noqa: E402
 
 from regioqa.io import atomic_write_json  # noqa: E402
 
-FEATURES = ("margin", "coverage", "product")
+FEATURES = ("margin", "coverage", "product", "similarity")
 
 
-def features(margin: float, coverage: float) -> list[float]:
-    """``(m, c, m*c)`` with ``m`` clipped as ``constraints.relevant`` clips it.
+def features(margin: float, coverage: float, similarity: float) -> list[float]:
+    """``(m, c, m*c, s)`` with ``m`` clipped as ``constraints.relevant`` clips it.
 
-    >>> features(30.0, 0.5)
-    [20.0, 0.5, 10.0]
+    >>> features(30.0, 0.5, 0.8)
+    [20.0, 0.5, 10.0, 0.8]
     """
     m = max(-20.0, min(20.0, margin))
-    return [m, coverage, m * coverage]
+    return [m, coverage, m * coverage, similarity]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.5, l2: float = 1.0
@@ -71,13 +72,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.
 
 
 def ask_rows(folder: Path) -> list[dict[str, Any]]:
-    """One row per (question, index): ``answerable``, ``declined``, ``margin``, ``coverage``, ``f1``."""
+    """One row per (question, index): ``answerable``, ``declined``, ``margin``, ``coverage``,
+    ``similarity``, ``f1``."""
     from regioqa.config import Config
     from regioqa.constraints import term_coverage
     from regioqa.embed import Embedder
     from regioqa.evals.metrics import cmrc_f1
     from regioqa.index import Index
-    from regioqa.pipeline import RegioQA
+    from regioqa.pipeline import RegioQA, dense_similarity
     from regioqa.reader import Reader
     from regioqa.registry import ensure
     from regioqa.types import Article
@@ -96,10 +98,12 @@ def ask_rows(folder: Path) -> list[dict[str, Any]]:
         asker = RegioQA(index, reader=reader, config=cfg)
         for e in questions:
             a = asker.ask(e["question"], translate=False)[0]
+            hits = index.search(e["question"], k=cfg.retrieve.top_k)  # what ask read
             row = {"id": e["id"], "answerable": answerable, "declined": a.is_no_answer}
             if not a.is_no_answer:
                 refs = [x["text"] for x in e["answers"]]
                 row |= {"margin": a.margin, "coverage": term_coverage(e["question"], text[a.chunk_id])[0],
+                        "similarity": dense_similarity(hits)[a.chunk_id],
                         "f1": cmrc_f1(a.text, refs) if answerable else 0.0}
             rows.append(row)
         kind = "answerable" if answerable else "off-topic"
@@ -110,7 +114,7 @@ def ask_rows(folder: Path) -> list[dict[str, Any]]:
 def calibrate(rows: list[dict[str, Any]], max_declined: float) -> dict[str, Any]:
     """``english_relevance`` (weights, bias and what they decline on the calibration rows)."""
     live = [r for r in rows if not r["declined"]]
-    x = np.array([features(r["margin"], r["coverage"]) for r in live])
+    x = np.array([features(r["margin"], r["coverage"], r["similarity"]) for r in live])
     w, b = fit_logistic(x, np.array([float(r["answerable"]) for r in live]))
     z = [float(x_ @ w + b) for x_ in x]
     score = iter(z)

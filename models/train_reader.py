@@ -215,7 +215,7 @@ def build_model(base: Path, train_layers: int):
 def evaluate(model, tok, examples: list[dict[str, Any]], max_len: int, stride: int, batch: int,
              bf16: bool | None, max_answer_chars: int = 64) -> dict[str, float]:
     from regioqa.evals.metrics import cmrc_em, cmrc_f1
-    from regioqa.reader import best_spans
+    from regioqa.spans import best_spans
 
     feats = featurize(tok, examples, max_len, stride, train=False)
     best: dict[str, tuple[float, str]] = {}

@@ -24,8 +24,9 @@ A question about something the article never names is off-topic however well a s
 (['法国'], [])
 
 An English question's answer is also weighed by how many of the question's key terms its passage
-states (:func:`term_coverage`) together with its score margin (:func:`relevant`): a confident span in a
-passage about something else is still about something else.
+states (:func:`term_coverage`), with its score margin and the retriever's similarity of question and
+passage (:func:`relevant`): a confident span in a passage about something else is still about something
+else.
 
 >>> term_coverage("How many brokers did Hohhot train?", "呼和浩特市培训技术经纪人。")
 (1.0, [])
@@ -176,15 +177,16 @@ def term_coverage(question: str, passage: str, terms: list[tuple[str, tuple[str,
     return (1.0 - len(missing) / len(terms), missing) if terms else (1.0, [])
 
 
-def relevant(margin: float, coverage: float, weights: dict[str, float]) -> bool:
-    """Whether an answer with this score ``margin`` (over the no-answer score) and passage ``coverage``
-    of the question's terms is kept: ``margin*w + coverage*w + margin*coverage*w + bias >= 0`` with the
-    weights calibrated for the reader (``english_relevance`` in its settings; models/calibrate_relevance.py).
+def relevant(margin: float, coverage: float, similarity: float, weights: dict[str, float]) -> bool:
+    """Whether an answer is kept, given its score ``margin`` (over the no-answer score), its passage's
+    ``coverage`` of the question's terms and the retriever's dense ``similarity`` of question and
+    passage: ``w_margin*m + w_coverage*c + w_product*m*c + w_similarity*s + bias >= 0``, with the weights
+    calibrated for the reader (``english_relevance`` in its settings; models/calibrate_relevance.py).
 
-    >>> w = {"margin": 1.0, "coverage": 4.0, "product": 0.0, "bias": -3.0}
-    >>> relevant(2.0, 0.5, w), relevant(0.5, 0.25, w)
+    >>> w = {"margin": 1.0, "coverage": 4.0, "product": 0.0, "similarity": 10.0, "bias": -10.5}
+    >>> relevant(2.0, 0.5, 0.8, w), relevant(0.5, 0.25, 0.8, w)
     (True, False)
     """
     m = max(-20.0, min(20.0, margin))
     return (weights["margin"] * m + weights["coverage"] * coverage + weights["product"] * m * coverage
-            + weights["bias"]) >= 0
+            + weights["similarity"] * similarity + weights["bias"]) >= 0

@@ -78,6 +78,16 @@ def is_english(question: str) -> bool:
     return bool(_LATIN.search(question)) and not has_chinese(question)
 
 
+def dense_similarity(hits: Sequence[Hit]) -> dict[str, float]:
+    """Each hit's dense (embedding) similarity to the question, by chunk id: its ``scores["dense"]``, or
+    for a hit the dense run did not rank that deep, the lowest one seen (its own is lower still).
+    Empty when no hit has one (BM25 retrieval)."""
+    seen = [h.scores["dense"] for h in hits if "dense" in h.scores]
+    if not seen:
+        return {}
+    return {h.chunk.chunk_id: h.scores.get("dense", min(seen)) for h in hits}
+
+
 class RegioQA:
     """Index + reader + translator. ``ask(q, k=5, n=3)`` returns the best 3 answers read from the top 5
     passages, best first (or one abstention)."""
@@ -235,7 +245,8 @@ class RegioQA:
         question's proper names (:func:`regioqa.constraints.absent_names`: "the capital of France" is not
         in an article about Hohhot; an English question's names, rendered by the dictionary, only count as
         absent when no article names them) and, given ``relevance`` weights, whose passage states enough
-        of an English question's key terms for its score margin (:func:`regioqa.constraints.relevant`).
+        of an English question's key terms for its score margin and dense similarity
+        (:func:`regioqa.constraints.relevant`; not weighed without a dense score).
         When the best is dropped, the next kept one must clear its no-answer score by ``threshold`` (when
         given). None left -> an abstention carrying the best guess and ``unmet`` (what its passage or
         article lacks)."""
@@ -254,13 +265,14 @@ class RegioQA:
             return everywhere if english else absent_names(question, articles[a.article_id].text, names)
 
         terms = question_terms(question) if relevance else []
+        similarity = dense_similarity(hits) if terms else {}
 
         def off_topic(a: Answer, passage: str) -> list[str]:
-            if not terms:
+            s = similarity.get(a.chunk_id or "")
+            if relevance is None or s is None:  # no dense score (BM25 alone): nothing to weigh
                 return []
             share, lacking = term_coverage(question, passage, terms)
-            ok = relevance is None or relevant(a.margin, share, relevance)
-            return [] if ok else (lacking or ["enough of the question"])
+            return [] if relevant(a.margin, share, s, relevance) else (lacking or ["enough of the question"])
 
         missing = [unmet(question, p := passages.get(a.chunk_id or "", "")) or absent(a) or off_topic(a, p)
                    for a in answers]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from regioqa.constraints import (
     unmet,
 )
 from regioqa.errors import InputError
-from regioqa.pipeline import RegioQA
+from regioqa.pipeline import RegioQA, dense_similarity
 from regioqa.types import Answer, Article, Chunk, Hit
 
 PASSAGE = "2023年，领新科技的董事长郭晋宁介绍，基地年产苜蓿3万吨，节水30%。"
@@ -134,10 +135,11 @@ def test_term_coverage_counts_the_english_questions_terms_its_passage_states() -
 
 
 def test_pipeline_check_weighs_term_coverage_against_the_margin() -> None:
-    w = {"margin": 0.2, "coverage": 3.0, "product": 0.2, "bias": -1.2}  # the shape calibration writes
+    w = {"margin": 0.2, "coverage": 3.0, "product": 0.2, "similarity": 10.0, "bias": -9.2}  # as calibrated
     near = "呼和浩特市培训技术经纪人120名。"
     far = "甘肃省水利科学研究院完成节水项目120个。"
-    hits = [_hit("a#0", far), _hit("a#1", near)]
+    hits = [dataclasses.replace(_hit("a#0", far), scores={"dense": 0.8}),
+            dataclasses.replace(_hit("a#1", near), scores={"dense": 0.8})]
     weak_far = Answer("120个", 2.0, "a", "", 16, 20, chunk_id="a#0", no_answer_score=1.0)  # margin 1
     weak_near = Answer("120名", 1.9, "a", "", 12, 16, chunk_id="a#1", no_answer_score=1.0)
     q = "How many brokers did Hohhot train?"
@@ -146,6 +148,17 @@ def test_pipeline_check_weighs_term_coverage_against_the_margin() -> None:
     assert out[0].is_no_answer and set(out[0].unmet) == {"brokers", "Hohhot", "train"}
     sure_far = Answer("120个", 12.0, "a", "", 16, 20, chunk_id="a#0", no_answer_score=1.0)  # margin 11
     assert RegioQA.check(q, [sure_far], hits, relevance=w) == [sure_far]
+    closer = [dataclasses.replace(hits[0], scores={"dense": 0.95}), hits[1]]  # similarity counts too
+    assert RegioQA.check(q, [weak_far], closer, relevance=w) == [weak_far]
+    assert RegioQA.check(q, [weak_far], [_hit("a#0", far)], relevance=w) == [weak_far]  # no dense score
     assert RegioQA.check(q, [weak_far], hits) == [weak_far]  # no weights: no such check
     assert RegioQA.check("呼和浩特培训了多少经纪人？", [weak_far], hits, relevance=w) == [weak_far]
     assert Config().override({"reader.check_relevance": "false"}).reader.check_relevance is False
+
+
+def test_dense_similarity_fills_a_hit_the_dense_run_did_not_reach_with_the_lowest_seen() -> None:
+    hits = [dataclasses.replace(_hit("a#0", "x"), scores={"dense": 0.9, "bm25": 3.0}),
+            dataclasses.replace(_hit("a#1", "y"), scores={"bm25": 2.0}),
+            dataclasses.replace(_hit("a#2", "z"), scores={"dense": 0.7})]
+    assert dense_similarity(hits) == {"a#0": 0.9, "a#1": 0.7, "a#2": 0.7}
+    assert dense_similarity([_hit("a#0", "x")]) == {}

@@ -297,6 +297,9 @@ class FakeReader:
     def no_answer_threshold_for(self, lang: str) -> float | None:
         return None
 
+    def relevance_weights(self) -> dict[str, float] | None:
+        return None
+
     def _one(self, q: str) -> Answer:
         self.seen.append(q)
         text = self.ANSWERS.get(q)
@@ -512,10 +515,10 @@ def test_real_xquad_english_questions_on_held_out_articles_stay_above_their_floo
 
 @pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "floor"), [("zh", 0.83), ("en", 0.65)])
+@pytest.mark.parametrize(("lang", "floor"), [("zh", 0.83), ("en", 0.78)])
 def test_real_xquad_off_topic_questions_on_held_out_articles_are_declined(e5_dir, tmp_path, lang, floor):
     """Held-out unanswerable questions (evals/xquad_unanswerable.py): the measurement articles' questions
-    asked over the other articles' paragraphs only. Measured 2026-12-02: 88.4% declined (Chinese), 71.7%
+    asked over the other articles' paragraphs only. Measured 2026-12-02: 88.4% declined (Chinese), 82.8%
     (English, with the relevance check; 40.9% without it); floors a few questions lower."""
     import importlib.util
 

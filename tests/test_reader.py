@@ -10,7 +10,8 @@ import pytest
 
 from regioqa.config import ReaderConfig
 from regioqa.errors import InputError, ModelNotFoundError
-from regioqa.reader import Reader, best_spans, trim_span
+from regioqa.reader import Reader
+from regioqa.spans import best_spans, trim_span
 from regioqa.testing import READER_TEXT as TEXT
 from regioqa.testing import tiny_reader_dir
 from regioqa.types import Article, Chunk, Component, Hit
@@ -331,7 +332,7 @@ def test_no_answer_threshold_per_question_language(tmp_path: Path, article: Arti
     old = Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32"))
     assert old.no_answer_threshold_for("en") == old.no_answer_threshold_for("zh") == 1e9
     assert old.relevance_weights() is None  # no english_relevance: no such check
-    w = {"margin": 0.2, "coverage": 3.0, "product": 0.2, "bias": -1.2}
+    w = {"margin": 0.2, "coverage": 3.0, "product": 0.2, "similarity": 10.0, "bias": -9.2}
     cfg["regioqa_reader"] = {"english_relevance": {**w, "calibration": {"n": 1}}}
     (d / "config.json").write_text(json.dumps(cfg))
     assert Reader(d, ReaderConfig(max_seq_len=48, stride=12, dtype="float32")).relevance_weights() == w

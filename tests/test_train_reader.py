@@ -271,15 +271,16 @@ def test_relevance_calibration_separates_and_respects_the_declined_cap(tr) -> No
     spec.loader.exec_module(cal)
     rng = random.Random(0)
     rows = [{"answerable": True, "declined": False, "margin": rng.uniform(0, 8),
-             "coverage": rng.uniform(0.4, 1), "f1": 1.0} for _ in range(100)]
+             "coverage": rng.uniform(0.4, 1), "similarity": rng.uniform(0.75, 0.85), "f1": 1.0}
+            for _ in range(100)]
     rows += [{"answerable": False, "declined": False, "margin": rng.uniform(-2, 4),
-              "coverage": rng.uniform(0, 0.5)} for _ in range(100)]
+              "coverage": rng.uniform(0, 0.5), "similarity": rng.uniform(0.7, 0.8)} for _ in range(100)]
     rows += [{"answerable": False, "declined": True}] * 10
     rel = cal.calibrate(rows, max_declined=0.05)
     from regioqa.constraints import relevant
 
-    kept_ans = sum(relevant(r["margin"], r["coverage"], rel) for r in rows[:100])
-    kept_off = sum(relevant(r["margin"], r["coverage"], rel) for r in rows[100:200])
+    kept_ans = sum(relevant(r["margin"], r["coverage"], r["similarity"], rel) for r in rows[:100])
+    kept_off = sum(relevant(r["margin"], r["coverage"], r["similarity"], rel) for r in rows[100:200])
     assert kept_ans >= 95 and kept_off < 50
     c = rel["calibration"]
     assert c["answerable_declined"]["after"] <= 0.05 and c["off_topic_declined"]["after"] > 0.5
