@@ -12,7 +12,9 @@ declined, its score margin ``m``, the share ``c`` of the question's key terms it
 (``pipeline.dense_similarity``) are recorded. A logistic regression on ``(m, c, m*c, s)`` (answerable
 against off-topic) gives the direction; the cut is then moved to the point with the best mean F1
 (declining scores 1 on an off-topic question, 0 on an answerable one) among those declining at most
-``--max-declined`` of the answerable questions (``reader_calibration.choose_threshold``). The weights go
+``--max-declined`` of the answerable questions (``reader_calibration.choose_threshold``), and then as
+far down as ``ask`` itself, which falls back to the next candidate that passes, still declines at most
+that share (:func:`refine_cut`, a bisection over the bias). The weights go
 into the artifact's ``reader_settings.json`` as ``english_relevance``.
 
     python models/calibrate_relevance.py --shared ../shared        # then: regioqa models prepare
@@ -21,8 +23,10 @@ into the artifact's ``reader_settings.json`` as ``english_relevance``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +75,13 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, lr: float = 0.
     return raw, float(b - raw @ mu)
 
 
-def ask_rows(folder: Path) -> list[dict[str, Any]]:
-    """One row per (question, index): ``answerable``, ``declined``, ``margin``, ``coverage``,
-    ``similarity``, ``f1``."""
+def askers(folder: Path) -> tuple[list[dict[str, Any]], dict[bool, Any], Any]:
+    """The calibration articles' English questions, a ``RegioQA`` per index (True: all paragraphs,
+    False: the training articles' only) with the relevance check on, and their shared reader."""
     from regioqa.config import Config
-    from regioqa.constraints import term_coverage
     from regioqa.embed import Embedder
-    from regioqa.evals.metrics import cmrc_f1
     from regioqa.index import Index
-    from regioqa.pipeline import RegioQA, dense_similarity
+    from regioqa.pipeline import RegioQA
     from regioqa.reader import Reader
     from regioqa.registry import ensure
     from regioqa.types import Article
@@ -88,27 +90,82 @@ def ask_rows(folder: Path) -> list[dict[str, Any]]:
     questions = [e for e in reader_data.xquad_split(folder)["calib"] if e["lang"] == "en"]
     every = [p["context"] for art in zh for p in art["paragraphs"]]
     train = [p["context"] for i, art in enumerate(zh) if i % 3 == 0 for p in art["paragraphs"]]
-    cfg = Config().override_strings(["reader.check_relevance=false"])
+    cfg = Config()
     reader = Reader(ensure("reader").path, cfg.reader).warm_up()
-    rows = []
+    out = {}
     for answerable, ctxs in ((True, every), (False, train)):
         arts = [Article(id=f"p{i}", title="", text=c) for i, c in enumerate(ctxs)]
-        index = Index.build(arts, Embedder(config=cfg.embed), cfg, show_progress=False)
-        text = {c.chunk_id: c.text for c in index.chunks}
-        asker = RegioQA(index, reader=reader, config=cfg)
-        for e in questions:
-            a = asker.ask(e["question"], translate=False)[0]
-            hits = index.search(e["question"], k=cfg.retrieve.top_k)  # what ask read
-            row = {"id": e["id"], "answerable": answerable, "declined": a.is_no_answer}
-            if not a.is_no_answer:
-                refs = [x["text"] for x in e["answers"]]
-                row |= {"margin": a.margin, "coverage": term_coverage(e["question"], text[a.chunk_id])[0],
-                        "similarity": dense_similarity(hits)[a.chunk_id],
-                        "f1": cmrc_f1(a.text, refs) if answerable else 0.0}
-            rows.append(row)
-        kind = "answerable" if answerable else "off-topic"
-        log(f"{kind}: {len(questions)} questions over {len(arts)} paragraphs")
+        out[answerable] = RegioQA(Index.build(arts, Embedder(config=cfg.embed), cfg, show_progress=False),
+                                  reader=reader, config=cfg)
+    return questions, out, reader
+
+
+def ask_rows(questions: list[dict[str, Any]], by_index: dict[bool, Any], reader: Any
+             ) -> list[dict[str, Any]]:
+    """One row per (question, index) with the relevance check off: ``answerable``, ``declined``,
+    ``margin``, ``coverage``, ``similarity``, ``f1``."""
+    from regioqa.constraints import term_coverage
+    from regioqa.evals.metrics import cmrc_f1
+    from regioqa.pipeline import dense_similarity
+
+    rows = []
+    with weights(reader, None):
+        for answerable, asker in by_index.items():
+            text = {c.chunk_id: c.text for c in asker.index.chunks}
+            for e in questions:
+                a = asker.ask(e["question"], translate=False)[0]
+                hits = asker.index.search(e["question"], k=asker.config.retrieve.top_k)  # what ask read
+                row = {"id": e["id"], "answerable": answerable, "declined": a.is_no_answer}
+                if not a.is_no_answer:
+                    refs = [x["text"] for x in e["answers"]]
+                    row |= {"margin": a.margin, "similarity": dense_similarity(hits)[a.chunk_id],
+                            "coverage": term_coverage(e["question"], text[a.chunk_id])[0],
+                            "f1": cmrc_f1(a.text, refs) if answerable else 0.0}
+                rows.append(row)
+            log(f"{'answerable' if answerable else 'off-topic'}: {len(questions)} questions asked")
     return rows
+
+
+@contextlib.contextmanager
+def weights(reader: Any, rel: dict[str, float] | None) -> Iterator[None]:
+    """The reader's ``relevance_weights()`` give ``rel`` (None: no check) inside the block."""
+    reader.relevance_weights = lambda: rel
+    try:
+        yield
+    finally:
+        del reader.relevance_weights
+
+
+def declined_share(questions: list[dict[str, Any]], asker: Any, reader: Any, rel: dict[str, float]) -> float:
+    """The share of ``questions`` that ``asker`` declines with relevance weights ``rel``, as ``ask`` does
+    (the check, the fallback to the next candidate, early exit)."""
+    with weights(reader, rel):
+        declined = sum(asker.ask(e["question"], translate=False)[0].is_no_answer for e in questions)
+    return declined / len(questions)
+
+
+def refine_cut(questions: list[dict[str, Any]], by_index: dict[bool, Any], reader: Any, rel: dict[str, Any],
+               max_declined: float, steps: int = 6) -> dict[str, Any]:
+    """Move ``rel``'s bias down (stricter) as far as ``ask`` itself still declines at most
+    ``max_declined`` of the answerable questions: the cut from :func:`calibrate` counts only the best
+    answer, while ``ask`` falls back to the next candidate that passes, so it declines fewer."""
+    lo, hi = rel["bias"] - 4.0, rel["bias"]
+    if declined_share(questions, by_index[True], reader, rel | {"bias": lo}) <= max_declined:
+        hi = lo
+    else:
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            if declined_share(questions, by_index[True], reader, rel | {"bias": mid}) <= max_declined:
+                hi = mid
+            else:
+                lo = mid
+    out = rel | {"bias": round(hi, 5)}
+    out["calibration"] = rel["calibration"] | {"as_asked": {
+        "bias_before": rel["bias"],
+        "answerable_declined": round(declined_share(questions, by_index[True], reader, out), 4),
+        "off_topic_declined": round(declined_share(questions, by_index[False], reader, out), 4)}}
+    log(f"as asked: {out['calibration']['as_asked']}")
+    return out
 
 
 def calibrate(rows: list[dict[str, Any]], max_declined: float) -> dict[str, Any]:
@@ -152,7 +209,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {folder / 'xquad.zh.json'} not found; pass --shared (the folder holding data/)")
     settings_path = a.artifact / "reader_settings.json"
     settings = json.loads(settings_path.read_text(encoding="utf-8"))
-    rel = calibrate(ask_rows(folder), a.max_declined)
+    questions, by_index, reader = askers(folder)
+    rel = calibrate(ask_rows(questions, by_index, reader), a.max_declined)
+    rel = refine_cut(questions, by_index, reader, rel, a.max_declined)
     log(f"english_relevance: {json.dumps(rel)}")
     atomic_write_json(settings_path, settings | {"english_relevance": rel})
     log(f"wrote {settings_path}; run `regioqa models prepare` to rebuild the prepared reader")

@@ -497,7 +497,8 @@ def test_real_end_to_end_qa_on_the_gold_set_stays_above_its_floor(real_gold, lan
 def test_real_xquad_english_questions_on_held_out_articles_stay_above_their_floor(e5_dir):
     """The English-question benchmark of issue #14: XQuAD's English questions over its Chinese paragraphs,
     open-domain over all 120, on the articles the reader never trained or calibrated on (2, 5, ..., 23).
-    Measured F1 46.0 with 7.6% of the (all answerable) questions declined; floors a few questions lower."""
+    Measured F1 46.0 with 7.6% of the (all answerable) questions declined (round 3); round 6 with the
+    relevance check: F1 55.9, 14.6% declined. Floors a few questions lower."""
     from regioqa.paths import shared_dir
     from regioqa.registry import prepare
 
@@ -510,15 +511,17 @@ def test_real_xquad_english_questions_on_held_out_articles_stay_above_their_floo
                      config=Config(), progress=False)
     m = rep["parts"]["qa"]["metrics"]
     assert m["n"] == 198 and m["by_lang"]["en"]["f1"] >= 42.0
-    assert m["declined"]["answerable"]["rate"] <= 0.15
+    # measured 14.6% with the relevance check (its declines were wrong answers: F1 55.9 against 56.4
+    # without it); the bound leaves 4 questions for other CPUs' rounding (the target is 15%)
+    assert m["declined"]["answerable"]["rate"] <= 0.17
 
 
 @pytest.mark.model
 @pytest.mark.slow
-@pytest.mark.parametrize(("lang", "floor"), [("zh", 0.83), ("en", 0.78)])
+@pytest.mark.parametrize(("lang", "floor"), [("zh", 0.83), ("en", 0.85)])
 def test_real_xquad_off_topic_questions_on_held_out_articles_are_declined(e5_dir, tmp_path, lang, floor):
     """Held-out unanswerable questions (evals/xquad_unanswerable.py): the measurement articles' questions
-    asked over the other articles' paragraphs only. Measured 2026-12-02: 88.4% declined (Chinese), 82.8%
+    asked over the other articles' paragraphs only. Measured 2026-12-02: 88.4% declined (Chinese), 89.9%
     (English, with the relevance check; 40.9% without it); floors a few questions lower."""
     import importlib.util
 
