@@ -43,6 +43,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 SECTIONS = ("embed", "reader", "index", "summarize", "text", "ray", "accuracy")
+ASK_TARGET_S = 0.4  # warm ask p50, Chinese and English questions (issue #14)
+ASK_TARGET = f"< {ASK_TARGET_S} s"
 DEFAULT_SECTIONS = ("embed", "reader", "index", "summarize", "text")  # quick; --full adds ray
 
 
@@ -447,11 +449,11 @@ def _reader_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
                          x["naive_windows_per_s"], "naive loop", x["batched_vs_naive"], peak))
         p50 = x["ask_p50_s"]
         rows.append(_row(f"warm ask p50 ({v}, k={x['k']}, {x['questions']} q)", p50, "s", peak_mb=peak,
-                         target="< 0.5 s", met=p50 is not None and p50 < 0.5))
+                         target=ASK_TARGET, met=p50 is not None and p50 < ASK_TARGET_S))
         rows.append(_row(f"warm ask p95 ({v})", x["ask_p95_s"], "s", peak_mb=peak))
         en = x["ask_en_p50_s"]
         rows.append(_row(f"warm ask p50, English questions ({v}, {x['english_questions']} q)", en, "s",
-                         peak_mb=peak, target="< 0.5 s", met=en is not None and en < 0.5))
+                         peak_mb=peak, target=ASK_TARGET, met=en is not None and en < ASK_TARGET_S))
     for v in (v for v in PRECISIONS if f"{v}_vs_fp32_windows" in r):
         rows.append(_row(f"reader windows {v} vs fp32", r[v]["batched_windows_per_s"], "windows/s",
                          r["fp32"]["batched_windows_per_s"], "fp32 batched", r[f"{v}_vs_fp32_windows"], peak))
