@@ -3,7 +3,7 @@ the XQuAD split, and near-miss / off-topic unanswerable questions. Everything is
 from ``../shared`` (seeded); nothing derived is committed.
 
 Examples are dicts ``{"id", "article", "question", "context", "answers": [{"text", "start"}]}``
-(``answers == []``: no answer), the shape of ``train_reader.load_squad``. Each carries ``"lang"``
+(``answers == []``: no answer), the shape of ``reader_squad.load_squad``. Each carries ``"lang"``
 ("zh" or "en", the question's language) and, for unanswerables, ``"kind"``.
 
 >>> near_miss_zh({"id": "q", "article": "A", "question": "领新科技的总经理是谁？",
