@@ -94,9 +94,10 @@ def main() -> None:
         from regioqa.embed import Embedder
         from regioqa.evals.squad import questions_from, read_squad
         from regioqa.index import Index
+        from regioqa.paths import xquad_dir
         from regioqa.types import Article
 
-        x = args.shared / "data" / "qa-dev" / "xquad-odd-articles"
+        x = xquad_dir(args.shared)
         cfg = Config()
         contexts, qs = read_squad(x / "xquad.zh.json")
         if lang == "en":

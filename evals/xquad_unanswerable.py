@@ -23,7 +23,6 @@ True
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from pathlib import Path
@@ -34,8 +33,7 @@ sys.path.insert(0, str(REPO / "models"))
 sys.path.insert(0, str(REPO))
 
 from regioqa.io import atomic_write_json  # noqa: E402
-
-XQUAD = Path("data/qa-dev/xquad-odd-articles")
+from regioqa.paths import xquad_dir  # noqa: E402
 
 
 def squad_doc(contexts: list[str], questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -52,12 +50,11 @@ def build(folder: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
     """``{file name: SQuAD document}`` for the four files (see the module docstring)."""
     import reader_data
 
-    zh = json.loads((folder / "xquad.zh.json").read_text(encoding="utf-8"))["data"]
     split = reader_data.xquad_split(folder)
-    contexts = [p["context"] for art in zh for p in art["paragraphs"]]
+    parts = reader_data.xquad_contexts(folder)
+    contexts = [c for _, c in parts]
     where = {c: i for i, c in enumerate(contexts)}
-    measured = {f"xquad:{art['title']}" for i, art in enumerate(zh) if i % 3 == 2}
-    other = [p["context"] for art in zh if f"xquad:{art['title']}" not in measured for p in art["paragraphs"]]
+    other = [c for part, c in parts if part != "measure"]
     rng = random.Random(seed)
     out = {}
     for lang in ("zh", "en"):
@@ -76,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=REPO / "out" / "xquad-unans")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    folder = a.shared / XQUAD
+    folder = xquad_dir(a.shared)
     if not (folder / "xquad.zh.json").is_file():
         sys.exit(f"error: {folder / 'xquad.zh.json'} not found; pass --shared (the folder holding data/)")
     for name, doc in build(folder, a.seed).items():

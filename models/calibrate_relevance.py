@@ -41,6 +41,7 @@ import reader_data  # noqa: E402
 from reader_loop import log  # noqa: E402
 
 from regioqa.io import atomic_write_json  # noqa: E402
+from regioqa.paths import xquad_dir  # noqa: E402
 
 FEATURES = ("margin", "coverage", "product", "similarity")
 
@@ -86,10 +87,10 @@ def askers(folder: Path) -> tuple[list[dict[str, Any]], dict[bool, Any], Any]:
     from regioqa.registry import ensure
     from regioqa.types import Article
 
-    zh = json.loads((folder / "xquad.zh.json").read_text(encoding="utf-8"))["data"]
     questions = [e for e in reader_data.xquad_split(folder)["calib"] if e["lang"] == "en"]
-    every = [p["context"] for art in zh for p in art["paragraphs"]]
-    train = [p["context"] for i, art in enumerate(zh) if i % 3 == 0 for p in art["paragraphs"]]
+    parts = reader_data.xquad_contexts(folder)
+    every = [c for _, c in parts]
+    train = [c for part, c in parts if part == "train"]
     cfg = Config()
     reader = Reader(ensure("reader").path, cfg.reader).warm_up()
     out = {}
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-declined", type=float, default=0.12,
                     help="most of the answerable calibration questions declined in all (default 0.12)")
     a = ap.parse_args(argv)
-    folder = a.shared / "data" / "qa-dev" / "xquad-odd-articles"
+    folder = xquad_dir(a.shared)
     if not (folder / "xquad.zh.json").is_file():
         sys.exit(f"error: {folder / 'xquad.zh.json'} not found; pass --shared (the folder holding data/)")
     settings_path = a.artifact / "reader_settings.json"

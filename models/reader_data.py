@@ -62,6 +62,20 @@ OFF_TOPIC_ZH = [
 ]
 
 
+XQUAD_PARTS = ("train", "calib", "measure")
+
+
+def xquad_part(i: int) -> str:
+    """The part of XQuAD article ``i`` (0-based order of ``data``; see :func:`xquad_split`)."""
+    return XQUAD_PARTS[i % 3]
+
+
+def xquad_contexts(folder: Path) -> list[tuple[str, str]]:
+    """``(part, Chinese paragraph)`` for every paragraph of ``xquad.zh.json``, in file order."""
+    zh = json.loads((folder / "xquad.zh.json").read_text(encoding="utf-8"))["data"]
+    return [(xquad_part(i), p["context"]) for i, art in enumerate(zh) for p in art["paragraphs"]]
+
+
 def xquad_split(folder: Path) -> dict[str, list[dict[str, Any]]]:
     """XQuAD's 24 odd articles by index ``i`` (0-based order of ``data``): ``i % 3 == 0`` train,
     ``1`` calibration, ``2`` measurement (never trained or calibrated on). Each question appears twice:
@@ -71,7 +85,7 @@ def xquad_split(folder: Path) -> dict[str, list[dict[str, Any]]]:
     en_q = {qa["id"]: qa["question"] for art in en for p in art["paragraphs"] for qa in p["qas"]}
     out: dict[str, list[dict[str, Any]]] = {"train": [], "calib": [], "measure": []}
     for i, art in enumerate(zh):
-        part = ("train", "calib", "measure")[i % 3]
+        part = xquad_part(i)
         for p in art["paragraphs"]:
             for qa in p["qas"]:
                 answers = [{"text": a["text"], "start": int(a["answer_start"])} for a in qa["answers"]]
@@ -85,7 +99,7 @@ def xquad_split(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 def xquad_articles() -> dict[str, list[int]]:
     """Article indices of each XQuAD part (see :func:`xquad_split`)."""
-    return {p: [i for i in range(24) if i % 3 == k] for k, p in enumerate(("train", "calib", "measure"))}
+    return {p: [i for i in range(24) if xquad_part(i) == p] for p in XQUAD_PARTS}
 
 
 def _swap(question: str, context: str, table: list[tuple[str, str]], col: int, rng: random.Random

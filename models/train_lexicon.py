@@ -27,12 +27,11 @@ from tqdm import tqdm
 
 from regioqa.evals.wmt import read_wmt22, wmt_scores
 from regioqa.learned_lexicon import LEXICON_PATH, LearnedLexicon, iter_choices
-from regioqa.paths import shared_dir
+from regioqa.paths import shared_dir, xquad_dir
 from regioqa.translate_lexical import LexicalTranslator
 
 FOLDS = 5
 WMT = Path("data/mt-dev/wmt22-zhen")
-XQUAD = Path("data/qa-dev/xquad-odd-articles")
 
 
 def xquad_paragraphs(folder: Path) -> tuple[list[str], list[str]]:
@@ -58,7 +57,7 @@ def main() -> None:
     args = ap.parse_args()
     wmt = read_wmt22(args.shared / WMT)
     src, refs = wmt.src, wmt.refs
-    xz, xe = xquad_paragraphs(args.shared / XQUAD)
+    xz, xe = xquad_paragraphs(xquad_dir(args.shared))
     plain = LexicalTranslator(lexicon=None).warm_up()
     t0 = time.time()
     traces = [plain.trace(s) for s in tqdm(src, desc="trace WMT22", unit="line")]

@@ -44,14 +44,9 @@ import reader_data  # noqa: E402
 from reader_loop import LoopConfig, LoopState, amp_dtype, log, pad_batch, train_loop, trainable, trained_state  # noqa: E402
 from reader_squad import augment, featurize, keyword_question, load_squad, repeat_source, splits  # noqa: E402, F401
 
-from regioqa.paths import ARTIFACTS_DIR, models_dir, qa_train_dir  # noqa: E402
+from regioqa.paths import ARTIFACTS_DIR, models_dir, xquad_dir  # noqa: E402
 
 ARTIFACT = ARTIFACTS_DIR / "reader-e5-small-zh"
-
-
-def xquad_dir() -> Path:
-    """``../shared/data/qa-dev/xquad-odd-articles`` (beside ``data/qa-train``)."""
-    return qa_train_dir().parent / "qa-dev" / "xquad-odd-articles"
 
 
 WORK = models_dir() / "reader-train"

@@ -48,3 +48,9 @@ def shared_dir() -> Path:
 
 def qa_train_dir() -> Path:
     return shared_dir() / "data" / "qa-train"
+
+
+def xquad_dir(shared: Path | None = None) -> Path:
+    """XQuAD's odd articles (English and Chinese questions over Chinese paragraphs) in the shared folder
+    (``shared``, else :func:`shared_dir`)."""
+    return (shared or shared_dir()) / "data" / "qa-dev" / "xquad-odd-articles"
